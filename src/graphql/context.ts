@@ -1,0 +1,19 @@
+import type { GraphqlServices } from './services.js';
+
+/** Per-connection state shared by every operation on one WebSocket (or one HTTP request). */
+export interface ConnectionState {
+  /** Subscriptions currently open on this connection. */
+  activeSubscriptions: number;
+}
+
+/** The GraphQL context of one operation. */
+export interface Context {
+  services: GraphqlServices;
+  auth: {
+    /** May change clusters (addCluster/removeCluster). The one place where this is decided is `auth.ts`. */
+    admin: boolean;
+  };
+  connection: ConnectionState;
+  /** Aborted when the client goes away. */
+  signal?: AbortSignal;
+}
