@@ -1,0 +1,61 @@
+import type { ChangeOrigin, ChangeType, ResourceRecord } from '../store/types.js';
+import type { BusEvent } from './types.js';
+
+/** Rough per-record overhead (object, strings other than json, label map) added to the JSON length in byte estimates. */
+const RECORD_OVERHEAD_BYTES = 256;
+
+/** Estimated bytes a record keeps alive (V8 keeps ASCII JSON at one byte per char). */
+export function estimateRecordBytes(record: ResourceRecord): number {
+  return RECORD_OVERHEAD_BYTES + record.json.length;
+}
+
+/**
+ * One change as the bus numbered it. Holds the records (immutable, usually
+ * shared with the store) but not the parsed object of the ChangeEvent. The
+ * three ways a subscriber may see it (as is, as ADDED, as DELETED-because-
+ * it-stopped-matching) are built on first use and shared by all subscribers.
+ */
+export class HistoryEntry {
+  private asIsEvent: BusEvent | undefined;
+  private asAddedEvent: BusEvent | undefined;
+  private asExitEvent: BusEvent | undefined;
+  /** Estimated bytes kept alive by this entry's records. */
+  readonly bytes: number;
+
+  constructor(
+    readonly seq: number,
+    readonly cursor: string,
+    /** Bus clock at ingest, for age-based pruning. */
+    readonly ingestedAt: number,
+    readonly type: ChangeType,
+    readonly record: ResourceRecord,
+    /** The state before a MODIFIED; undefined otherwise. */
+    readonly previous: ResourceRecord | undefined,
+    readonly at: number,
+    readonly origin: ChangeOrigin,
+  ) {
+    this.bytes = estimateRecordBytes(record) + (previous && previous !== record ? estimateRecordBytes(previous) : 0);
+  }
+
+  /** The change with its own type. */
+  asIs(): BusEvent {
+    return (this.asIsEvent ??= this.make(this.type, this.record, undefined));
+  }
+
+  /** A MODIFIED that made the object start matching. */
+  asAdded(): BusEvent {
+    return (this.asAddedEvent ??= this.make('ADDED', this.record, undefined));
+  }
+
+  /** A MODIFIED that made the object stop matching: DELETED with the previous state. */
+  asFilterExit(): BusEvent {
+    return (this.asExitEvent ??= this.make('DELETED', this.previous ?? this.record, this.record));
+  }
+
+  private make(type: BusEvent['type'], record: ResourceRecord, current: ResourceRecord | undefined): BusEvent {
+    const event: BusEvent = current
+      ? { type, clusterId: record.clusterId, record, cursor: this.cursor, at: this.at, origin: this.origin, current }
+      : { type, clusterId: record.clusterId, record, cursor: this.cursor, at: this.at, origin: this.origin };
+    return Object.freeze(event);
+  }
+}
