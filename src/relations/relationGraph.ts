@@ -1,0 +1,560 @@
+import { apiVersionOf, kindKey, type KindInfo } from '../kube/kinds.js';
+import type { KubeObject } from '../kube/types.js';
+import type { ChangeEvent, CompiledFilter, ResourceReader, ResourceRecord } from '../store/types.js';
+import { describeError, KubeatlasError } from '../util/errors.js';
+import { logger } from '../util/logger.js';
+import { counter } from '../util/metrics.js';
+import { pack, packedId, packedType, PackedLists } from './adjacency.js';
+import { nameKey, RefTable, uidKey, type RefInfo } from './refTable.js';
+import { edgeRulesFor, managedPods, managersOf, selectorOf, SELECTED_KIND_KEY, SELECTOR_KIND_KEYS, type OwnershipView } from './rules/index.js';
+import { SelectorIndex } from './selectorIndex.js';
+import { breadthFirst } from './traversal.js';
+import {
+  RELATION_TYPE_CODE,
+  RELATION_TYPES,
+  type EdgeDirection,
+  type RelatedOptions,
+  type Relation,
+  type RelationDirection,
+  type RelationStats,
+  type RelationsOptions,
+  type RelationType,
+  type ResourceRef,
+  type SourceInfo,
+} from './types.js';
+
+const OWNED_BY = RELATION_TYPE_CODE.OWNED_BY;
+const SELECTS = RELATION_TYPE_CODE.SELECTS;
+const MANAGES = RELATION_TYPE_CODE.MANAGES;
+const ALL_TYPES = (1 << RELATION_TYPES.length) - 1;
+/** Page size of the initial walk over the catalog. */
+const BUILD_PAGE = 1000;
+const MAX_DEPTH = 5;
+const DEFAULT_MAX_NODES = 1000;
+const EVERYTHING: CompiledFilter = {
+  clusters: undefined,
+  kindKeys: undefined,
+  namespaces: undefined,
+  selector: undefined,
+  name: undefined,
+  nameContains: undefined,
+  status: undefined,
+};
+
+const updateFailures = counter({
+  name: 'kubeatlas_relation_update_failures_total',
+  help: 'Store changes whose relation update threw (the graph skipped them).',
+});
+
+/**
+ * How resources relate, kept current from the store's change events.
+ *
+ * Contract:
+ * - Constructed on a ResourceReader, it indexes every record already in the
+ *   catalog, then follows `onChange`: each ADDED/MODIFIED/DELETED updates only
+ *   the edges it touches. After any sequence of changes the graph equals one
+ *   built from scratch over the same store.
+ * - Edges from a source object (OWNED_BY, RUNS_ON, USES, ROUTES_TO, BOUND_TO,
+ *   SCALES, BINDS, EVENT_FOR) are re-derived from that object alone by the
+ *   rules in ./rules and diffed. Their targets are interned references
+ *   (cluster + uid, or cluster + kind + namespace + name) that resolve to a
+ *   record when one with that key is in the catalog; a target's ADDED or
+ *   DELETED re-resolves only the references keyed by it (two map lookups).
+ * - SELECTS edges (Service / PDB / NetworkPolicy -> Pod) are matched: a new or
+ *   changed selector asks the store's label index (`selectIds`); a pod whose
+ *   labels change, or a new pod, asks the SelectorIndex for the selectors of
+ *   its namespace that may match. Pod changes that keep the labels cost nothing.
+ * - MANAGES is derived at query time from resolved OWNED_BY edges.
+ * - Edges never cross clusters: every reference is keyed by the source's cluster.
+ * - A change that makes a rule throw is logged (kind, namespace, name only)
+ *   and counted; it never propagates into the store.
+ * - Queries are synchronous and read a consistent state (events are applied
+ *   synchronously, between queries).
+ */
+export class RelationGraph {
+  private readonly log = logger('relations');
+  private readonly refs: RefTable;
+  /** source id -> pack(refId, type), sorted, for rule-derived edges. */
+  private readonly ruleOut = new PackedLists();
+  /** selector source id -> pack(podRefId, SELECTS). */
+  private readonly selectOut = new PackedLists();
+  /** refId -> pack(sourceId, type), for every stored edge. */
+  private readonly incoming = new PackedLists();
+  private readonly selectors = new SelectorIndex();
+  private readonly kindKeys = new WeakMap<KindInfo, string>();
+  private readonly unsubscribe: () => void;
+  private readonly ownership: OwnershipView;
+
+  constructor(private readonly reader: ResourceReader) {
+    this.refs = new RefTable((ref) => this.lookup(ref));
+    this.ownership = {
+      dependentsOf: (id) => this.dependentsOf(id),
+      ownersOf: (id) => this.ownersOf(id),
+      kindKeyOf: (id) => {
+        const r = this.reader.getById(id);
+        return r ? this.kindKeyOf(r.kind) : undefined;
+      },
+    };
+    this.buildFromCatalog();
+    this.unsubscribe = reader.onChange((ev) => this.onChange(ev));
+  }
+
+  /** Stops following the store. Queries keep answering from the last state. */
+  close(): void {
+    this.unsubscribe();
+  }
+
+  /**
+   * The edges of `record`, each seen from it: OUTGOING (record -> other) and/or
+   * INCOMING (other -> record), filtered by `types` (undefined or empty = all).
+   * Unresolved targets are included with `otherRecord: undefined`. Order:
+   * OUTGOING before INCOMING, then relation type (enum order), then the other
+   * end's kind, namespace, name. BAD_USER_INPUT on an unknown type or direction.
+   */
+  relations(record: ResourceRecord, opts: RelationsOptions): Relation[] {
+    const mask = typeMask(opts.types);
+    const directions = edgeDirections(opts.direction);
+    const out: Relation[] = [];
+    const seen = new Set<string>();
+    const push = (type: number, direction: EdgeDirection, other: ResourceRef, otherRecord: ResourceRecord | undefined) => {
+      if (otherRecord) {
+        const k = `${direction}${type}:${otherRecord.id}`;
+        if (seen.has(k)) return;
+        seen.add(k);
+      }
+      out.push({ type: RELATION_TYPES[type], direction, other, otherRecord });
+    };
+    if (directions.outgoing) {
+      for (const list of [this.ruleOut.get(record.id), this.selectOut.get(record.id)]) {
+        for (const p of list) {
+          const type = packedType(p);
+          if (!(mask & (1 << type))) continue;
+          const refId = packedId(p);
+          const target = this.refs.target(refId);
+          const otherRecord = target >= 0 ? this.reader.getById(target) : undefined;
+          push(type, 'OUTGOING', otherRecord ? refOfRecord(otherRecord) : refOfInfo(this.refs.info(refId)), otherRecord);
+        }
+      }
+      if (mask & (1 << MANAGES)) {
+        for (const id of managedPods(this.ownership, record.id)) this.pushRecord(push, MANAGES, 'OUTGOING', id);
+      }
+    }
+    if (directions.incoming) {
+      for (const refId of this.refsResolvingTo(record)) {
+        for (const p of this.incoming.get(refId)) {
+          const type = packedType(p);
+          if (mask & (1 << type)) this.pushRecord(push, type, 'INCOMING', packedId(p));
+        }
+      }
+      if (mask & (1 << MANAGES)) {
+        for (const id of managersOf(this.ownership, record.id)) this.pushRecord(push, MANAGES, 'INCOMING', id);
+      }
+    }
+    return out.sort(compareRelations);
+  }
+
+  /**
+   * The resources reachable from `record` in 1..`depth` hops along edges of
+   * `types` (all when undefined or empty) in `direction` (BOTH follows
+   * either way at every hop). Breadth-first and cycle-safe: each resource
+   * appears once, at its shortest distance; the start is excluded; only
+   * resources in the catalog are returned and walked through. Order: by
+   * distance, then kind, namespace, name, uid.
+   *
+   * BAD_USER_INPUT when depth is not an integer in 1..5 or maxNodes is not a
+   * positive integer; LIMIT_EXCEEDED as soon as more than `maxNodes`
+   * (default 1000) resources are reached.
+   */
+  related(record: ResourceRecord, opts: RelatedOptions): ResourceRecord[] {
+    const { depth } = opts;
+    if (!Number.isInteger(depth) || depth < 1 || depth > MAX_DEPTH) {
+      throw new KubeatlasError('BAD_USER_INPUT', `depth must be an integer from 1 to ${MAX_DEPTH}, got ${String(depth)}`, { field: 'depth' });
+    }
+    const maxNodes = opts.maxNodes ?? DEFAULT_MAX_NODES;
+    if (!Number.isInteger(maxNodes) || maxNodes < 1) {
+      throw new KubeatlasError('BAD_USER_INPUT', `maxNodes must be a positive integer, got ${String(maxNodes)}`, { field: 'maxNodes' });
+    }
+    const mask = typeMask(opts.types);
+    const directions = edgeDirections(opts.direction);
+    const levels = breadthFirst(record.id, depth, maxNodes, (id, visit) => this.neighbours(id, mask, directions, visit));
+    if (levels === undefined) {
+      throw new KubeatlasError(
+        'LIMIT_EXCEEDED',
+        `more than ${maxNodes} resources are related to ${record.kind.kind} ${record.namespace ? `${record.namespace}/` : ''}${record.name} within depth ${depth}; ` +
+          'narrow the relation types or the direction, or lower the depth',
+        { maxNodes, depth },
+      );
+    }
+    const out: ResourceRecord[] = [];
+    for (const level of levels) {
+      const records: ResourceRecord[] = [];
+      for (const id of level) {
+        const r = this.reader.getById(id);
+        if (r) records.push(r);
+      }
+      records.sort((a, b) => compareRecords(a, b, this.kindKeyOf(a.kind), this.kindKeyOf(b.kind)));
+      out.push(...records);
+    }
+    return out;
+  }
+
+  stats(): RelationStats {
+    return {
+      edges: this.ruleOut.size + this.selectOut.size,
+      unresolved: this.refs.unresolvedEdges,
+      approxBytes: this.ruleOut.approxBytes() + this.selectOut.approxBytes() + this.incoming.approxBytes() + this.refs.approxBytes() + this.selectors.approxBytes(),
+    };
+  }
+
+  /**
+   * Every stored edge as a canonical line `sourceId TYPE targetKey -> targetId|-`,
+   * sorted; two graphs over the same store are equal iff their snapshots are
+   * (used to check incremental maintenance against a rebuild).
+   */
+  snapshot(): string[] {
+    const lines: string[] = [];
+    const visit = (lists: PackedLists, sourceId: number) => {
+      for (const p of lists.get(sourceId)) {
+        const refId = packedId(p);
+        const t = this.refs.target(refId);
+        lines.push(`${sourceId} ${RELATION_TYPES[packedType(p)]} ${this.refs.key(refId).replaceAll('\u0000', '|')} -> ${t >= 0 ? t : '-'}`);
+      }
+    };
+    this.forEachSource((id) => {
+      visit(this.ruleOut, id);
+      visit(this.selectOut, id);
+    });
+    return lines.sort();
+  }
+
+  // ------------------------------------------------------------ maintenance
+
+  private onChange(ev: ChangeEvent): void {
+    try {
+      this.apply(ev.type, ev.record, ev.previous, ev.object);
+    } catch (e) {
+      updateFailures.inc();
+      const r = ev.record;
+      this.log.error({ err: describeError(e), clusterId: r.clusterId, kind: r.kind.kind, namespace: r.namespace, name: r.name }, 'relation update failed');
+    }
+  }
+
+  private apply(type: ChangeEvent['type'], record: ResourceRecord, previous: ResourceRecord | undefined, object: KubeObject | undefined): void {
+    const kk = this.kindKeyOf(record.kind);
+    if (type === 'DELETED') {
+      this.setRuleEdges(record.id, []);
+      if (SELECTOR_KIND_KEYS.has(kk)) this.setSelector(record, undefined);
+      if (kk === SELECTED_KIND_KEY) this.setPodSelections(record, []);
+      this.refreshRefsOf(record);
+      return;
+    }
+    if (type === 'ADDED') this.refreshRefsOf(record);
+    const o = object ?? this.reader.objectOf(record);
+    this.updateRuleEdges(record, kk, o);
+    if (SELECTOR_KIND_KEYS.has(kk)) this.setSelector(record, selectorOf(o, kk));
+    if (kk === SELECTED_KIND_KEY && (type === 'ADDED' || previous === undefined || !sameLabels(previous.labels, record.labels))) {
+      this.setPodSelections(record, this.selectors.matching(record.clusterId, record.namespace, record.labels));
+    }
+  }
+
+  private buildFromCatalog(): void {
+    let after: string | undefined;
+    for (;;) {
+      const page = this.reader.query(EVERYTHING, { first: BUILD_PAGE, ...(after !== undefined ? { after } : {}) });
+      for (const r of page.records) {
+        try {
+          this.apply('ADDED', r, undefined, undefined);
+        } catch (e) {
+          updateFailures.inc();
+          this.log.error({ err: describeError(e), clusterId: r.clusterId, kind: r.kind.kind, namespace: r.namespace, name: r.name }, 'relation build failed');
+        }
+      }
+      if (!page.hasNextPage || page.records.length === 0) return;
+      after = page.cursors[page.cursors.length - 1];
+    }
+  }
+
+  /** Re-derives the rule edges of a source and applies the difference. */
+  private updateRuleEdges(record: ResourceRecord, kk: string, o: KubeObject): void {
+    const source: SourceInfo = { clusterId: record.clusterId, kindKey: kk, namespace: record.namespace, name: record.name };
+    const next: number[] = [];
+    try {
+      for (const rule of edgeRulesFor(kk)) {
+        const code = RELATION_TYPE_CODE[rule.type];
+        for (const t of rule.targets(o, source)) next.push(pack(this.refs.intern(record.clusterId, t), code));
+      }
+    } catch (e) {
+      for (const p of next) this.refs.releaseIfUnused(packedId(p));
+      throw e;
+    }
+    next.sort((a, b) => a - b);
+    // two references with different keys may be equal packed values only if they are the same ref: dedupe
+    let w = 0;
+    for (let i = 0; i < next.length; i++) if (i === 0 || next[i] !== next[i - 1]) next[w++] = next[i];
+    next.length = w;
+    this.setRuleEdges(record.id, next);
+  }
+
+  /**
+   * Replaces the rule edges of `sourceId` with `next` (sorted, unique),
+   * touching only the difference. New links are made before old ones are
+   * dropped so that a reference kept under another type is never freed midway.
+   */
+  private setRuleEdges(sourceId: number, next: number[]): void {
+    const prev = this.ruleOut.get(sourceId);
+    const added: number[] = [];
+    const removed: number[] = [];
+    let i = 0;
+    let j = 0;
+    while (i < prev.length || j < next.length) {
+      if (j >= next.length || (i < prev.length && prev[i] < next[j])) removed.push(prev[i++]);
+      else if (i >= prev.length || next[j] < prev[i]) added.push(next[j++]);
+      else {
+        i++;
+        j++;
+      }
+    }
+    if (added.length === 0 && removed.length === 0) return;
+    for (const p of added) this.link(sourceId, p);
+    for (const p of removed) this.unlink(sourceId, p);
+    this.ruleOut.set(sourceId, next);
+  }
+
+  private link(sourceId: number, p: number): void {
+    const refId = packedId(p);
+    this.refs.retain(refId);
+    this.incoming.add(refId, pack(sourceId, packedType(p)));
+  }
+
+  private unlink(sourceId: number, p: number): void {
+    const refId = packedId(p);
+    this.incoming.remove(refId, pack(sourceId, packedType(p)));
+    this.refs.release(refId);
+  }
+
+  /** Files the selector of a Service/PDB/NetworkPolicy and brings its SELECTS edges in line; undefined drops it. */
+  private setSelector(record: ResourceRecord, selector: ReturnType<typeof selectorOf>): void {
+    const before = this.selectors.get(record.id);
+    if (selector === undefined || selector.isNothing()) {
+      if (before) this.selectors.remove(record.id);
+      this.setSelectedPods(record.id, []);
+      return;
+    }
+    if (before && before.text === selector.toString()) return;
+    this.selectors.put(record.id, record.clusterId, record.namespace, selector);
+    this.setSelectedPods(record.id, this.reader.selectIds(record.clusterId, SELECTED_KIND_KEY, record.namespace, selector));
+  }
+
+  /** Makes the SELECTS edges of one selector source exactly `podIds` (adds before removals, see setRuleEdges). */
+  private setSelectedPods(sourceId: number, podIds: readonly number[]): void {
+    const current = this.selectOut.get(sourceId);
+    if (current.length === 0 && podIds.length === 0) return;
+    const wanted = new Set<number>();
+    for (const podId of podIds) {
+      const pod = this.reader.getById(podId);
+      if (pod) wanted.add(this.podRef(pod));
+    }
+    const stale: number[] = [];
+    for (const p of current) {
+      const refId = packedId(p);
+      if (!wanted.delete(refId)) stale.push(refId);
+    }
+    for (const refId of wanted) this.addSelects(sourceId, refId);
+    for (const refId of stale) this.removeSelects(sourceId, refId);
+  }
+
+  /** Makes the incoming SELECTS edges of one pod exactly those from `sourceIds` (adds before removals). */
+  private setPodSelections(pod: ResourceRecord, sourceIds: readonly number[]): void {
+    let refId = this.refs.idOf(uidKey(pod.clusterId, pod.uid));
+    if (refId === undefined) {
+      if (sourceIds.length === 0) return;
+      refId = this.podRef(pod);
+    }
+    const wanted = new Set(sourceIds);
+    const stale: number[] = [];
+    for (const p of this.incoming.get(refId)) {
+      if (packedType(p) !== SELECTS) continue;
+      const sourceId = packedId(p);
+      if (!wanted.delete(sourceId)) stale.push(sourceId);
+    }
+    for (const sourceId of wanted) this.addSelects(sourceId, refId);
+    for (const sourceId of stale) this.removeSelects(sourceId, refId);
+    this.refs.releaseIfUnused(refId);
+  }
+
+  private addSelects(sourceId: number, podRefId: number): void {
+    this.selectOut.add(sourceId, pack(podRefId, SELECTS));
+    this.link(sourceId, pack(podRefId, SELECTS));
+  }
+
+  private removeSelects(sourceId: number, podRefId: number): void {
+    this.selectOut.remove(sourceId, pack(podRefId, SELECTS));
+    this.unlink(sourceId, pack(podRefId, SELECTS));
+  }
+
+  private podRef(pod: ResourceRecord): number {
+    return this.refs.intern(pod.clusterId, { apiVersion: 'v1', kind: 'Pod', namespace: pod.namespace, name: pod.name, uid: pod.uid, byUid: true });
+  }
+
+  /** Re-resolves the references keyed by this record (after it was ADDED or DELETED). */
+  private refreshRefsOf(record: ResourceRecord): void {
+    if (record.uid) this.refs.refresh(uidKey(record.clusterId, record.uid));
+    this.refs.refresh(nameKey(record.clusterId, this.kindKeyOf(record.kind), record.namespace, record.name));
+  }
+
+  private lookup(ref: RefInfo): number {
+    const r = ref.byUid ? this.reader.getByUid(ref.clusterId, ref.uid!) : this.reader.get(ref.clusterId, ref.kindKey, ref.namespace, ref.name);
+    return r ? r.id : -1;
+  }
+
+  // ------------------------------------------------------------ reading
+
+  /** The references that resolve to this record now (its uid key and its name key). */
+  private refsResolvingTo(record: ResourceRecord): number[] {
+    const out: number[] = [];
+    const byUid = record.uid ? this.refs.idOf(uidKey(record.clusterId, record.uid)) : undefined;
+    if (byUid !== undefined && this.refs.target(byUid) === record.id) out.push(byUid);
+    const byName = this.refs.idOf(nameKey(record.clusterId, this.kindKeyOf(record.kind), record.namespace, record.name));
+    if (byName !== undefined && this.refs.target(byName) === record.id) out.push(byName);
+    return out;
+  }
+
+  private dependentsOf(id: number): number[] {
+    const r = this.reader.getById(id);
+    if (!r || !r.uid) return [];
+    const refId = this.refs.idOf(uidKey(r.clusterId, r.uid));
+    if (refId === undefined || this.refs.target(refId) !== id) return [];
+    const out: number[] = [];
+    for (const p of this.incoming.get(refId)) if (packedType(p) === OWNED_BY) out.push(packedId(p));
+    return out;
+  }
+
+  private ownersOf(id: number): number[] {
+    const out: number[] = [];
+    for (const p of this.ruleOut.get(id)) {
+      if (packedType(p) !== OWNED_BY) continue;
+      const t = this.refs.target(packedId(p));
+      if (t >= 0) out.push(t);
+    }
+    return out;
+  }
+
+  /** Record ids one hop away from `id` along wanted edges, resolved targets only. */
+  private neighbours(id: number, mask: number, directions: { outgoing: boolean; incoming: boolean }, visit: (id: number) => boolean): boolean {
+    if (directions.outgoing) {
+      for (const list of [this.ruleOut.get(id), this.selectOut.get(id)]) {
+        for (const p of list) {
+          if (!(mask & (1 << packedType(p)))) continue;
+          const t = this.refs.target(packedId(p));
+          if (t >= 0 && !visit(t)) return false;
+        }
+      }
+      if (mask & (1 << MANAGES)) for (const t of managedPods(this.ownership, id)) if (!visit(t)) return false;
+    }
+    if (directions.incoming) {
+      const r = this.reader.getById(id);
+      if (r) {
+        for (const refId of this.refsResolvingTo(r)) {
+          for (const p of this.incoming.get(refId)) {
+            if ((mask & (1 << packedType(p))) !== 0 && !visit(packedId(p))) return false;
+          }
+        }
+      }
+      if (mask & (1 << MANAGES)) for (const t of managersOf(this.ownership, id)) if (!visit(t)) return false;
+    }
+    return true;
+  }
+
+  private pushRecord(push: (type: number, dir: EdgeDirection, other: ResourceRef, rec: ResourceRecord | undefined) => void, type: number, dir: EdgeDirection, id: number): void {
+    const r = this.reader.getById(id);
+    if (r) push(type, dir, refOfRecord(r), r);
+  }
+
+  private forEachSource(fn: (id: number) => void): void {
+    const ids = new Set<number>([...this.ruleOut.keys(), ...this.selectOut.keys()]);
+    for (const id of [...ids].sort((a, b) => a - b)) fn(id);
+  }
+
+  private kindKeyOf(kind: KindInfo): string {
+    let k = this.kindKeys.get(kind);
+    if (k === undefined) {
+      k = kindKey(kind);
+      this.kindKeys.set(kind, k);
+    }
+    return k;
+  }
+}
+
+function typeMask(types: readonly RelationType[] | undefined): number {
+  if (!types || types.length === 0) return ALL_TYPES;
+  let mask = 0;
+  for (const t of types) {
+    const code = (RELATION_TYPE_CODE as Record<string, number | undefined>)[t];
+    if (code === undefined) throw new KubeatlasError('BAD_USER_INPUT', `unknown relation type ${JSON.stringify(t)}; expected one of ${RELATION_TYPES.join(', ')}`, { field: 'types' });
+    mask |= 1 << code;
+  }
+  return mask;
+}
+
+function edgeDirections(direction: RelationDirection): { outgoing: boolean; incoming: boolean } {
+  switch (direction) {
+    case 'OUTGOING':
+      return { outgoing: true, incoming: false };
+    case 'INCOMING':
+      return { outgoing: false, incoming: true };
+    case 'BOTH':
+      return { outgoing: true, incoming: true };
+    default:
+      throw new KubeatlasError('BAD_USER_INPUT', `unknown relation direction ${JSON.stringify(direction)}; expected OUTGOING, INCOMING or BOTH`, { field: 'direction' });
+  }
+}
+
+function sameLabels(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  if (a === b) return true;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) if (a[k] !== b[k]) return false;
+  return true;
+}
+
+function refOfRecord(r: ResourceRecord): ResourceRef {
+  return {
+    clusterId: r.clusterId,
+    apiVersion: apiVersionOf(r.kind),
+    kind: r.kind.kind,
+    ...(r.namespace ? { namespace: r.namespace } : {}),
+    name: r.name,
+    ...(r.uid ? { uid: r.uid } : {}),
+  };
+}
+
+function refOfInfo(i: RefInfo): ResourceRef {
+  return {
+    clusterId: i.clusterId,
+    apiVersion: i.apiVersion,
+    kind: i.kind,
+    ...(i.namespace ? { namespace: i.namespace } : {}),
+    name: i.name,
+    ...(i.uid ? { uid: i.uid } : {}),
+  };
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function compareRelations(a: Relation, b: Relation): number {
+  if (a.direction !== b.direction) return a.direction === 'OUTGOING' ? -1 : 1;
+  if (a.type !== b.type) return RELATION_TYPE_CODE[a.type] - RELATION_TYPE_CODE[b.type];
+  return (
+    cmp(a.other.apiVersion, b.other.apiVersion) ||
+    cmp(a.other.kind, b.other.kind) ||
+    cmp(a.other.namespace ?? '', b.other.namespace ?? '') ||
+    cmp(a.other.name, b.other.name) ||
+    cmp(a.other.uid ?? '', b.other.uid ?? '')
+  );
+}
+
+function compareRecords(a: ResourceRecord, b: ResourceRecord, ka: string, kb: string): number {
+  return cmp(ka, kb) || cmp(a.namespace, b.namespace) || cmp(a.name, b.name) || cmp(a.uid, b.uid) || a.id - b.id;
+}

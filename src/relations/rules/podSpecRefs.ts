@@ -1,0 +1,74 @@
+import type { TargetRef } from '../types.js';
+import { TargetSet } from './rule.js';
+import { arr, obj, path, str, type Json } from './wire.js';
+
+/**
+ * Everything a pod spec names in its own namespace: ConfigMaps, Secrets,
+ * PersistentVolumeClaims and its ServiceAccount. Mirrors the Kubernetes
+ * visitors `VisitPodSecretNames` / `VisitPodConfigmapNames` (pkg/api/v1/pod)
+ * plus claims and the service account.
+ *
+ * Read from:
+ * - volumes: configMap.name, secret.secretName, persistentVolumeClaim.claimName,
+ *   projected.sources[].configMap.name / .secret.name, and the secret
+ *   references of in-tree volume plugins (azureFile.secretName,
+ *   cephfs/cinder/flexVolume/iscsi/rbd/scaleIO/storageOS .secretRef.name,
+ *   csi.nodePublishSecretRef.name);
+ * - ephemeral volumes (volumes[].ephemeral): the PVC the ephemeral-volume
+ *   controller creates is named `<pod>-<volume>`; only known for a Pod, not for
+ *   a template (pass `podName` undefined);
+ * - containers, initContainers and ephemeralContainers: env[].valueFrom
+ *   .configMapKeyRef / .secretKeyRef and envFrom[].configMapRef / .secretRef;
+ * - imagePullSecrets[].name;
+ * - serviceAccountName, else the deprecated serviceAccount, else "default":
+ *   admission assigns "default" to every pod created without one, so a
+ *   template without a name yields pods that use the namespace's "default"
+ *   ServiceAccount (and cannot be created without it).
+ *
+ * References marked `optional: true` still count: the pod reads the object
+ * when it exists. Entries with an empty name are skipped.
+ */
+export function podSpecTargets(spec: Json | undefined, namespace: string, podName: string | undefined): TargetRef[] {
+  const out = new TargetSet();
+  if (!spec) return out.list;
+  const add = (kind: 'ConfigMap' | 'Secret' | 'PersistentVolumeClaim' | 'ServiceAccount', name: unknown) => {
+    const n = str(name);
+    if (n) out.add({ apiVersion: 'v1', kind, namespace, name: n, byUid: false });
+  };
+
+  for (const v of arr(spec.volumes)) {
+    const vol = obj(v);
+    if (!vol) continue;
+    add('ConfigMap', path(vol, 'configMap', 'name'));
+    add('Secret', path(vol, 'secret', 'secretName'));
+    add('PersistentVolumeClaim', path(vol, 'persistentVolumeClaim', 'claimName'));
+    for (const s of arr(path(vol, 'projected', 'sources'))) {
+      add('ConfigMap', path(s, 'configMap', 'name'));
+      add('Secret', path(s, 'secret', 'name'));
+    }
+    add('Secret', path(vol, 'azureFile', 'secretName'));
+    for (const plugin of ['cephfs', 'cinder', 'flexVolume', 'iscsi', 'rbd', 'scaleIO', 'storageos']) add('Secret', path(vol, plugin, 'secretRef', 'name'));
+    add('Secret', path(vol, 'csi', 'nodePublishSecretRef', 'name'));
+    const volName = str(vol.name);
+    if (podName && volName && obj(vol.ephemeral)) add('PersistentVolumeClaim', `${podName}-${volName}`);
+  }
+
+  for (const list of [spec.containers, spec.initContainers, spec.ephemeralContainers]) {
+    for (const c of arr(list)) {
+      const container = obj(c);
+      if (!container) continue;
+      for (const e of arr(container.env)) {
+        add('ConfigMap', path(e, 'valueFrom', 'configMapKeyRef', 'name'));
+        add('Secret', path(e, 'valueFrom', 'secretKeyRef', 'name'));
+      }
+      for (const e of arr(container.envFrom)) {
+        add('ConfigMap', path(e, 'configMapRef', 'name'));
+        add('Secret', path(e, 'secretRef', 'name'));
+      }
+    }
+  }
+
+  for (const s of arr(spec.imagePullSecrets)) add('Secret', path(s, 'name'));
+  add('ServiceAccount', str(spec.serviceAccountName) ?? str(spec.serviceAccount) ?? 'default');
+  return out.list;
+}

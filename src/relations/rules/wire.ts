@@ -1,0 +1,33 @@
+/**
+ * Defensive readers for wire objects: the catalog holds whatever the API
+ * server sent, so a rule never trusts a field's shape. Every reader returns
+ * undefined / [] for anything of the wrong type instead of throwing.
+ */
+
+export type Json = Record<string, unknown>;
+
+/** The value as a plain object, or undefined. */
+export function obj(v: unknown): Json | undefined {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : undefined;
+}
+
+/** The value as an array, or [] (null, absent and non-arrays alike). */
+export function arr(v: unknown): unknown[] {
+  return Array.isArray(v) ? v : [];
+}
+
+/** The value as a non-empty string, or undefined. */
+export function str(v: unknown): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+/** Follows a path of object keys; undefined as soon as one step is not an object. */
+export function path(root: unknown, ...keys: string[]): unknown {
+  let cur: unknown = root;
+  for (const k of keys) {
+    const o = obj(cur);
+    if (!o) return undefined;
+    cur = o[k];
+  }
+  return cur;
+}
