@@ -7,13 +7,11 @@ import type { Subscription } from './types.js';
 
 const log = logger('events');
 
-/** The shape of a cluster registry event the bus relies on (`registry.onEvent`): passed to subscribers unchanged. */
+/** The part of a cluster registry event (`registry.onEvent`) the bus relies on; events reach subscribers unchanged. */
 export interface ClusterEventLike {
   /** ADDED, REMOVED, STATUS_CHANGED. */
   readonly type: string;
   readonly clusterId: string;
-  /** Epoch ms. */
-  readonly at: number;
 }
 
 /** The cluster registry, as far as the bus needs it. `onEvent` returns an unsubscribe function. */

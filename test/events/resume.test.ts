@@ -1,0 +1,187 @@
+import { setImmediate as tick } from 'node:timers/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { encodeCursor } from '../../src/events/cursor.js';
+import { EventBus } from '../../src/events/eventBus.js';
+import type { BusEvent, Subscription } from '../../src/events/types.js';
+import { KubeatlasError } from '../../src/util/errors.js';
+import { POD, createCatalog, filterOf, pod, type TestCatalog } from './support/catalog.js';
+import { take } from './support/iterate.js';
+
+const key = (e: BusEvent) => `${e.cursor} ${e.type} ${e.record.name}@${e.record.resourceVersion}`;
+
+function expectResync(fn: () => unknown, reason: string): KubeatlasError {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (e) {
+    caught = e;
+  }
+  expect(caught).toBeInstanceOf(KubeatlasError);
+  const err = caught as KubeatlasError;
+  expect(err.code).toBe('RESYNC_REQUIRED');
+  expect(err.details.reason).toBe(reason);
+  expect(err.message).toMatch(/list the resources again/);
+  return err;
+}
+
+/** Churns 30 pods whose `app` label flips in and out of the filter; ends with a marker pod. */
+async function produce(catalog: TestCatalog, rounds: number): Promise<void> {
+  const live = new Set<string>();
+  for (let r = 0; r < rounds; r++) {
+    for (let i = 0; i < 30; i++) {
+      if (i % 10 === 0) await tick(); // let consumers run between bursts of 10 changes
+      const name = `p${i}`;
+      const app = Math.floor((r + i) / 2) % 2 === 0 ? 'web' : 'api'; // two rounds in, two rounds out
+      if ((r * 7 + i) % 11 === 0 && live.has(name)) {
+        catalog.apply('c1', POD, 'DELETED', pod(name, { labels: { app } }));
+        live.delete(name);
+      } else {
+        catalog.apply('c1', POD, live.has(name) ? 'MODIFIED' : 'ADDED', pod(name, { labels: { app } }));
+        live.add(name);
+      }
+    }
+  }
+  catalog.apply('c1', POD, 'ADDED', pod('marker', { labels: { app: 'web' } }));
+}
+
+/**
+ * Reads until the marker pod arrives, or until `out` holds `stopAfter` events
+ * (then leaves: for-await calls return()). From its `slowFrom`th to its
+ * `slowUntil`th event it yields to the producer after every event (a slow client).
+ */
+async function readUntilMarker(
+  sub: Subscription<BusEvent>,
+  out: BusEvent[],
+  opts: { stopAfter?: number; slowFrom?: number; slowUntil?: number } = {},
+): Promise<void> {
+  let n = 0;
+  for await (const e of sub) {
+    out.push(e);
+    if (e.record.name === 'marker') return;
+    if (opts.stopAfter !== undefined && out.length >= opts.stopAfter) return;
+    n++;
+    if (opts.slowFrom !== undefined && n > opts.slowFrom && n <= (opts.slowUntil ?? Infinity)) await tick();
+  }
+}
+
+describe('EventBus resume with since', () => {
+  const buses: EventBus[] = [];
+  afterEach(() => buses.splice(0).forEach((b) => b.close()));
+
+  it('a client that disconnects mid-stream (or is cut off as too slow) and resumes receives exactly what a client that stayed received', async () => {
+    const catalog = createCatalog();
+    const bus = new EventBus(catalog.source);
+    buses.push(bus);
+    const filter = filterOf({ labelSelector: 'app=web' });
+
+    const steady: BusEvent[] = [];
+    const steadyDone = readUntilMarker(bus.subscribe(filter), steady);
+
+    // A slow client with a small queue: it leaves on its own now and then, and
+    // is cut off with LIMIT_EXCEEDED when it falls behind; each time it resumes
+    // from the cursor of the last event it got, replaying while changes keep coming.
+    const resumed: BusEvent[] = [];
+    const outcomes = { voluntary: 0, cutOff: 0 };
+    const resumer = (async () => {
+      let since: string | undefined;
+      for (let session = 0; session < 1000; session++) {
+        const sub = bus.subscribe(filter, { queueSize: 32, ...(since === undefined ? {} : { since }) });
+        const before = resumed.length;
+        try {
+          const pace = [
+            { stopAfter: before + 150 + (session % 5) * 13 }, // fast, then leaves
+            { slowFrom: 40, slowUntil: 50, stopAfter: before + 150 }, // slow once live: cut off
+            { slowFrom: 3, slowUntil: 20, stopAfter: before + 150 }, // slow while replaying, as changes keep coming
+          ][session % 3];
+          await readUntilMarker(sub, resumed, pace);
+          if (resumed.at(-1)?.record.name === 'marker') return;
+          outcomes.voluntary++;
+        } catch (e) {
+          expect(e).toMatchObject({ code: 'LIMIT_EXCEEDED', details: { lastCursor: resumed.at(-1)?.cursor } });
+          outcomes.cutOff++;
+        }
+        expect(sub.closed).toBe(true);
+        since = resumed.at(-1)?.cursor;
+        for (let i = 0; i <= session % 5; i++) await tick(); // stay away while the producer goes on
+      }
+      throw new Error('resumer never saw the marker');
+    })();
+
+    await produce(catalog, 120);
+    await Promise.all([resumer, steadyDone]);
+    expect(outcomes.voluntary).toBeGreaterThan(3);
+    expect(outcomes.cutOff).toBeGreaterThan(3);
+    expect(steady.length).toBeGreaterThan(600);
+    expect(resumed.map(key)).toEqual(steady.map(key));
+    // the transform happened in replay too
+    expect(new Set(steady.map((e) => e.type))).toEqual(new Set(['ADDED', 'MODIFIED', 'DELETED']));
+  });
+
+  it('replays more than a queue holds (replay reads the history lazily), then continues live', async () => {
+    const catalog = createCatalog();
+    const bus = new EventBus(catalog.source, { queueSize: 10 });
+    buses.push(bus);
+    const since = bus.headCursor;
+    for (let i = 0; i < 500; i++) catalog.apply('c1', POD, 'ADDED', pod(`p${i}`));
+    const sub = bus.subscribe(filterOf(), { since });
+    const replayed = await take(sub, 500);
+    expect(replayed.map((e) => e.record.name)).toEqual(Array.from({ length: 500 }, (_, i) => `p${i}`));
+    catalog.apply('c1', POD, 'ADDED', pod('live'));
+    const [live] = await take(sub, 1);
+    expect(live.record.name).toBe('live');
+    expect(bus.stats().live).toBe(1);
+  });
+
+  it('resuming from the newest cursor delivers nothing old; from headCursor before a burst delivers the burst', async () => {
+    const catalog = createCatalog();
+    const bus = new EventBus(catalog.source);
+    buses.push(bus);
+    catalog.apply('c1', POD, 'ADDED', pod('old'));
+    const head = bus.headCursor;
+    catalog.apply('c1', POD, 'ADDED', pod('new'));
+    const a = bus.subscribe(filterOf(), { since: head });
+    const b = bus.subscribe(filterOf(), { since: bus.headCursor });
+    catalog.apply('c1', POD, 'ADDED', pod('newer'));
+    expect((await take(a, 2)).map((e) => e.record.name)).toEqual(['new', 'newer']);
+    expect((await take(b, 1)).map((e) => e.record.name)).toEqual(['newer']);
+  });
+
+  it('rejects malformed, foreign, too-old and future cursors with RESYNC_REQUIRED before any stream exists', () => {
+    const catalog = createCatalog();
+    const bus = new EventBus(catalog.source, { historySize: 5 });
+    buses.push(bus);
+    const first = bus.headCursor;
+    for (let i = 0; i < 20; i++) catalog.apply('c1', POD, 'ADDED', pod(`p${i}`));
+    for (const bad of ['', 'garbage', 'abc.def', `${bus.epoch}.zz`, `${bus.epoch}.-0000000001`, 'x'.repeat(500), `${bus.epoch}.${'9'.repeat(11)}!`]) {
+      expectResync(() => bus.subscribe(filterOf(), { since: bad }), 'malformed');
+    }
+    // another incarnation (a restarted process) issued it
+    const restarted = new EventBus(catalog.source);
+    buses.push(restarted);
+    expectResync(() => restarted.subscribe(filterOf(), { since: bus.headCursor }), 'unknown-epoch');
+    expectResync(() => bus.subscribe(filterOf(), { since: encodeCursor('otherEpoch', 3) }), 'unknown-epoch');
+    // older than the 5 retained events: 14 is the oldest resumable position (15..20 retained)
+    expectResync(() => bus.subscribe(filterOf(), { since: first }), 'expired');
+    expectResync(() => bus.subscribe(filterOf(), { since: encodeCursor(bus.epoch, 14) }), 'expired');
+    expect(bus.stats().oldestResumableCursor).toBe(encodeCursor(bus.epoch, 15));
+    bus.subscribe(filterOf(), { since: encodeCursor(bus.epoch, 15) }).close();
+    // ahead of what this bus issued
+    expectResync(() => bus.subscribe(filterOf(), { since: encodeCursor(bus.epoch, 21) }), 'ahead');
+    expect(bus.stats().subscriptions).toBe(0);
+  });
+
+  it('ends a replay that falls behind the history with RESYNC_REQUIRED after what it had queued', async () => {
+    const catalog = createCatalog();
+    const bus = new EventBus(catalog.source, { historySize: 50, queueSize: 5 });
+    buses.push(bus);
+    const since = bus.headCursor;
+    for (let i = 0; i < 20; i++) catalog.apply('c1', POD, 'ADDED', pod(`p${i}`));
+    const sub = bus.subscribe(filterOf(), { since });
+    expect((await take(sub, 1)).map((e) => e.record.name)).toEqual(['p0']); // p0..p4 queued
+    for (let i = 20; i < 100; i++) catalog.apply('c1', POD, 'ADDED', pod(`p${i}`)); // p5.. pruned
+    expect((await take(sub, 4)).map((e) => e.record.name)).toEqual(['p1', 'p2', 'p3', 'p4']);
+    await expect(sub.next()).rejects.toMatchObject({ code: 'RESYNC_REQUIRED', details: { reason: 'replay-expired' } });
+    expect(await sub.next()).toEqual({ done: true, value: undefined });
+    expect(bus.stats().subscriptions).toBe(0);
+  });
+});
