@@ -1,0 +1,380 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { KubeApiError } from '../clusters/kubeClient.js';
+import type { KindInfo } from '../kube/kinds.js';
+import { BUILTIN_KINDS, kindKey, resolveKindName } from '../kube/kinds.js';
+import type { ResourceWriter } from '../store/types.js';
+import { describeError } from '../util/errors.js';
+import { logger, type Logger } from '../util/logger.js';
+import { Backoff } from '../watch/backoff.js';
+import { discoverKinds, type DiscoveredKinds } from '../watch/kindDiscovery.js';
+import { selectKinds, type SkippedKind } from '../watch/kindSelection.js';
+import { createListGate, type ListGate } from '../watch/listGate.js';
+import { Reflector, type ReflectorOptions, type ReflectorStatus } from '../watch/reflector.js';
+import type { ReflectorSink } from '../watch/sink.js';
+import type { SyncReport, SyncTarget } from './syncTarget.js';
+
+/** Reflector settings ClusterSync passes through (timeouts, backoff, page size...). */
+export type ReflectorTuning = Omit<ReflectorOptions, 'client' | 'kind' | 'sink' | 'listGate' | 'startDelayMs' | 'onStatusChange' | 'resumeResourceVersion'>;
+
+export interface ClusterSyncOptions {
+  /** Concurrent state transfers (LIST / WatchList) per cluster (default 3). */
+  maxConcurrentLists?: number;
+  /** Each reflector's first list starts after a random delay in [0, staggerMs) (default 1000). */
+  staggerMs?: number;
+  /** Minimum gap between two reports to the handle (default 500 ms). */
+  reportThrottleMs?: number;
+  /** How often object counts and staleness are re-checked and reported when changed (default 1000 ms). */
+  reportIntervalMs?: number;
+  /** Progress log line period during the initial sync (default 10 s). */
+  progressLogIntervalMs?: number;
+  /** A synced kind out of the watching phase this long makes the cluster stale (default 30 s). */
+  staleAfterMs?: number;
+  /** Deadline of each discovery request (default 30 s). */
+  discoveryTimeoutMs?: number;
+  /** Re-run discovery this often to pick up new or removed kinds (default 5 min; 0 = never). */
+  rediscoverIntervalMs?: number;
+  reflector?: ReflectorTuning;
+  random?: () => number;
+}
+
+export type ClusterSyncPhase = 'discovering' | 'syncing' | 'synced' | 'stopped';
+
+export interface ClusterSyncStatus {
+  readonly clusterId: string;
+  readonly phase: ClusterSyncPhase;
+  readonly report: SyncReport;
+  readonly reflectors: readonly ReflectorStatus[];
+  /** The last discovery failure, while discovery has not succeeded. */
+  readonly discoveryError: string | undefined;
+  /** Duration of the initial sync (all kinds), once done. */
+  readonly initialSyncMs: number | undefined;
+}
+
+interface Watched {
+  reflector: Reflector;
+  sink: ReflectorSink;
+  /** Since when this synced reflector has been out of the watching phase. */
+  notWatchingSince: number | undefined;
+}
+
+/**
+ * Keeps one cluster's resources in the store: discovers its kinds, runs one
+ * Reflector per selected kind (writing to `store.sinkFor(clusterId, kind)`),
+ * caps concurrent initial lists (default 3) with a staggered start, and
+ * reports progress to the cluster's handle on every change (throttled).
+ *
+ * Discovery that fails for transport reasons is retried with backoff; when
+ * discovery is refused (401/403) the built-in set is watched as is. Kinds the
+ * server lacks or forbids are reported in `failingKinds`, never fatal.
+ * `stop()` (or the handle's signal) stops every reflector within a bounded
+ * time; the store's objects are left for the caller to remove.
+ */
+export class ClusterSync {
+  readonly clusterId: string;
+  private readonly target: SyncTarget;
+  private readonly store: Pick<ResourceWriter, 'sinkFor' | 'resourceVersionOf'>;
+  private readonly log: Logger;
+  private readonly gate: ListGate;
+  private readonly random: () => number;
+  private readonly opts: Required<Omit<ClusterSyncOptions, 'reflector' | 'random'>>;
+  private readonly tuning: ReflectorTuning;
+  private readonly controller = new AbortController();
+  private readonly watched = new Map<string, Watched>();
+  private skipped: SkippedKind[] = [];
+  private phase: ClusterSyncPhase = 'discovering';
+  private discoveryError: string | undefined;
+  private startedAt = 0;
+  private initialSyncMs: number | undefined;
+  private loop: Promise<void> | undefined;
+  private lastReportJson = '';
+  private lastReportAt = 0;
+  private reportTimer: NodeJS.Timeout | undefined;
+  private tickTimer: NodeJS.Timeout | undefined;
+  private progressTimer: NodeJS.Timeout | undefined;
+  private syncWaiters: Array<(ok: boolean) => void> = [];
+  private readonly onTargetAbort = () => void this.stop();
+
+  constructor(target: SyncTarget, store: Pick<ResourceWriter, 'sinkFor' | 'resourceVersionOf'>, options: ClusterSyncOptions = {}) {
+    this.target = target;
+    this.clusterId = target.id;
+    this.store = store;
+    this.log = logger('clusterSync', { clusterId: target.id });
+    this.gate = createListGate(options.maxConcurrentLists ?? 3);
+    this.random = options.random ?? Math.random;
+    this.tuning = options.reflector ?? {};
+    this.opts = {
+      maxConcurrentLists: options.maxConcurrentLists ?? 3,
+      staggerMs: options.staggerMs ?? 1000,
+      reportThrottleMs: options.reportThrottleMs ?? 500,
+      reportIntervalMs: options.reportIntervalMs ?? 1000,
+      progressLogIntervalMs: options.progressLogIntervalMs ?? 10_000,
+      staleAfterMs: options.staleAfterMs ?? 30_000,
+      discoveryTimeoutMs: options.discoveryTimeoutMs ?? 30_000,
+      rediscoverIntervalMs: options.rediscoverIntervalMs ?? 300_000,
+    };
+  }
+
+  /** Starts discovery and the reflectors (idempotent). */
+  start(): void {
+    if (this.loop || this.controller.signal.aborted) return;
+    if (this.target.signal.aborted) return;
+    this.target.signal.addEventListener('abort', this.onTargetAbort, { once: true });
+    this.startedAt = Date.now();
+    this.report(true);
+    this.tickTimer = setInterval(() => this.tick(), this.opts.reportIntervalMs);
+    this.tickTimer.unref();
+    this.progressTimer = setInterval(() => this.logProgress(), this.opts.progressLogIntervalMs);
+    this.progressTimer.unref();
+    this.loop = this.run().catch((err) => {
+      if (!this.controller.signal.aborted) this.log.error({ err: describeError(err) }, 'cluster sync failed');
+    });
+  }
+
+  /** Stops discovery and every reflector; returns within about `timeoutMs` (default 5 s). */
+  async stop(timeoutMs = 5000): Promise<void> {
+    if (!this.controller.signal.aborted) this.controller.abort();
+    this.target.signal.removeEventListener('abort', this.onTargetAbort);
+    clearInterval(this.tickTimer);
+    clearInterval(this.progressTimer);
+    clearTimeout(this.reportTimer);
+    const deadline = Date.now() + timeoutMs;
+    await Promise.all([...this.watched.values()].map((w) => w.reflector.stop(Math.max(100, deadline - Date.now()))));
+    if (this.loop) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.loop, new Promise<void>((r) => (timer = setTimeout(r, Math.max(100, deadline - Date.now()))))]);
+      clearTimeout(timer);
+    }
+    this.phase = 'stopped';
+    this.resolveWaiters(false);
+  }
+
+  /** Resolves true once every watched kind completed its first state transfer; false if stopped first. */
+  whenSynced(): Promise<boolean> {
+    if (this.phase === 'synced') return Promise.resolve(true);
+    if (this.phase === 'stopped') return Promise.resolve(false);
+    return new Promise((resolve) => this.syncWaiters.push(resolve));
+  }
+
+  status(): ClusterSyncStatus {
+    return {
+      clusterId: this.clusterId,
+      phase: this.phase,
+      report: this.buildReport(),
+      reflectors: [...this.watched.values()].map((w) => w.reflector.status()),
+      discoveryError: this.discoveryError,
+      initialSyncMs: this.initialSyncMs,
+    };
+  }
+
+  // ------------------------------------------------------------------ run
+
+  private get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  private async run(): Promise<void> {
+    const discovered = await this.discoverWithRetry();
+    if (this.signal.aborted) return;
+    this.apply(discovered);
+    if (this.opts.rediscoverIntervalMs <= 0) return;
+    while (!this.signal.aborted) {
+      await sleep(this.opts.rediscoverIntervalMs, undefined, { signal: this.signal, ref: false }).catch(() => undefined);
+      if (this.signal.aborted) return;
+      try {
+        const again = await discoverKinds(this.target.client, this.discoveryOptions());
+        this.apply(again);
+      } catch (err) {
+        if (!this.signal.aborted) this.log.debug({ err: describeError(err) }, 'rediscovery failed; keeping the current kinds');
+      }
+    }
+  }
+
+  private discoveryOptions() {
+    return { signal: this.signal, timeoutMs: this.opts.discoveryTimeoutMs, groups: neededGroups(this.target.spec.kinds) };
+  }
+
+  /** Discovery until it succeeds; undefined when the server refuses it (the built-in set is then used). */
+  private async discoverWithRetry(): Promise<DiscoveredKinds | undefined> {
+    const backoff = new Backoff({ random: this.random, ...this.tuning.backoff });
+    for (;;) {
+      try {
+        const d = await discoverKinds(this.target.client, this.discoveryOptions());
+        this.discoveryError = undefined;
+        return d;
+      } catch (err) {
+        if (this.signal.aborted) return undefined;
+        const text = describeError(err);
+        if (err instanceof KubeApiError && (err.httpStatus === 401 || err.httpStatus === 403)) {
+          this.log.warn({ err: text }, 'discovery refused; watching the built-in kinds without discovery');
+          this.discoveryError = text;
+          return undefined;
+        }
+        if (text !== this.discoveryError) this.log.warn({ err: text }, 'discovery failed; retrying');
+        this.discoveryError = text;
+        this.scheduleReport();
+        await sleep(backoff.next(), undefined, { signal: this.signal }).catch(() => undefined);
+        if (this.signal.aborted) return undefined;
+      }
+    }
+  }
+
+  /** Starts reflectors for newly selected kinds, stops (and empties) those no longer selected. */
+  private apply(discovered: DiscoveredKinds | undefined): void {
+    const selection = selectKinds(this.target.spec.kinds, discovered);
+    this.skipped = selection.skipped;
+    if (selection.skipped.length) this.log.info({ skipped: selection.skipped }, 'kinds not watched');
+    const selectedKeys = new Set(selection.kinds.map(kindKey));
+    for (const [key, w] of [...this.watched]) {
+      if (selectedKeys.has(key)) continue;
+      this.watched.delete(key);
+      this.log.info({ kind: key }, 'kind no longer served; dropping its objects');
+      void w.reflector.stop().then(() => {
+        try {
+          w.sink.beginReplace();
+          w.sink.endReplace(w.reflector.status().resourceVersion ?? '');
+        } catch (err) {
+          this.log.error({ kind: key, err: describeError(err) }, 'could not drop the objects of a removed kind');
+        }
+      });
+    }
+    let added = 0;
+    for (const kind of selection.kinds) {
+      const key = kindKey(kind);
+      if (this.watched.has(key)) continue;
+      this.startReflector(kind);
+      added++;
+    }
+    if (this.phase === 'discovering') this.phase = 'syncing';
+    if (added > 0 && this.phase === 'synced') this.phase = 'syncing';
+    if (added > 0 || this.watched.size === 0) this.log.info({ kinds: this.watched.size, added }, 'watching kinds');
+    this.checkSynced();
+    this.scheduleReport();
+  }
+
+  private startReflector(kind: KindInfo): void {
+    const key = kindKey(kind);
+    const sink = this.store.sinkFor(this.clusterId, kind, { keepSecretValues: this.target.spec.keepSecretValues ?? false });
+    const entry: Watched = { reflector: undefined as unknown as Reflector, sink, notWatchingSince: undefined };
+    entry.reflector = new Reflector({
+      ...this.tuning,
+      client: this.target.client,
+      kind,
+      sink,
+      listGate: this.gate,
+      startDelayMs: Math.floor(this.random() * this.opts.staggerMs),
+      resumeResourceVersion: this.store.resourceVersionOf(this.clusterId, key),
+      onStatusChange: (s) => this.onReflectorStatus(entry, s),
+    });
+    this.watched.set(key, entry);
+    entry.reflector.start();
+  }
+
+  private onReflectorStatus(entry: Watched, s: ReflectorStatus): void {
+    if (s.phase === 'watching' || !s.synced) entry.notWatchingSince = undefined;
+    else entry.notWatchingSince ??= Date.now();
+    if (s.synced) this.checkSynced();
+    this.scheduleReport();
+  }
+
+  private checkSynced(): void {
+    if (this.phase !== 'syncing') return;
+    const all = [...this.watched.values()];
+    if (!all.every((w) => w.reflector.status().synced)) return;
+    this.phase = 'synced';
+    if (this.initialSyncMs === undefined) {
+      this.initialSyncMs = Date.now() - this.startedAt;
+      const objects = this.objectCount();
+      this.log.info(
+        { kinds: all.length, objects, durationMs: this.initialSyncMs, objectsPerSecond: Math.round(objects / Math.max(0.001, this.initialSyncMs / 1000)) },
+        'initial sync done',
+      );
+      clearInterval(this.progressTimer);
+    }
+    this.resolveWaiters(true);
+  }
+
+  private logProgress(): void {
+    if (this.phase !== 'syncing' && this.phase !== 'discovering') return;
+    const r = this.buildReport();
+    this.log.info({ kindsSynced: r.kindsSynced, kindsTotal: r.kindsTotal, objects: r.objects, elapsedMs: Date.now() - this.startedAt, discoveryError: this.discoveryError }, 'sync progress');
+  }
+
+  // ------------------------------------------------------------- reporting
+
+  private objectCount(): number {
+    let n = 0;
+    for (const w of this.watched.values()) n += w.reflector.status().objects;
+    return n;
+  }
+
+  private buildReport(): SyncReport {
+    const now = Date.now();
+    const statuses = [...this.watched.values()].map((w) => ({ s: w.reflector.status(), since: w.notWatchingSince }));
+    const failingKinds = [
+      ...this.skipped.map((k) => ({ kind: k.kind, reason: k.reason })),
+      ...statuses.filter(({ s }) => s.failing !== undefined).map(({ s }) => ({ kind: kindKey(s.kind), reason: s.failing as string })),
+    ];
+    return {
+      // Skipped kinds count in the total and as failing, so that the registry's
+      // "kindsSynced + failing < total → SYNCING" rule sees them as settled.
+      kindsTotal: statuses.length + this.skipped.length,
+      kindsSynced: statuses.filter(({ s }) => s.synced).length,
+      objects: statuses.reduce((n, { s }) => n + s.objects, 0),
+      failingKinds,
+      stale: statuses.some(({ since }) => since !== undefined && now - since >= this.opts.staleAfterMs),
+    };
+  }
+
+  /** Reports now if the last report is old enough, else once the throttle window ends. */
+  private scheduleReport(): void {
+    if (this.reportTimer || this.signal.aborted) return;
+    const wait = this.lastReportAt + this.opts.reportThrottleMs - Date.now();
+    if (wait <= 0) {
+      this.report(false);
+      return;
+    }
+    this.reportTimer = setTimeout(() => {
+      this.reportTimer = undefined;
+      this.report(false);
+    }, wait);
+    this.reportTimer.unref();
+  }
+
+  private tick(): void {
+    this.report(false);
+  }
+
+  private report(force: boolean): void {
+    if (this.signal.aborted) return;
+    const report = this.buildReport();
+    const json = JSON.stringify(report);
+    if (!force && json === this.lastReportJson) return;
+    this.lastReportJson = json;
+    this.lastReportAt = Date.now();
+    try {
+      this.target.reportSync(report);
+    } catch (err) {
+      this.log.error({ err: describeError(err) }, 'reportSync failed');
+    }
+  }
+
+  private resolveWaiters(ok: boolean): void {
+    const waiters = this.syncWaiters;
+    this.syncWaiters = [];
+    for (const w of waiters) w(ok);
+  }
+}
+
+/**
+ * The named groups discovery must read for a `kinds` setting: the built-in
+ * groups, plus every group when "*" or a name that is not a built-in appears.
+ */
+export function neededGroups(kinds: readonly string[] | undefined): ReadonlySet<string> | 'all' {
+  const groups = new Set(BUILTIN_KINDS.map((k) => k.group));
+  for (const raw of kinds ?? []) {
+    const entry = raw.startsWith('!') ? raw.slice(1) : raw;
+    if (raw.startsWith('!')) continue;
+    if (entry === '*' || resolveKindName(entry, BUILTIN_KINDS).length === 0) return 'all';
+  }
+  return groups;
+}
