@@ -1,0 +1,71 @@
+import { Agent } from 'undici';
+
+/** The TLS side of a connection as client-node's applyToHTTPSOptions describes it. */
+export interface TlsMaterial {
+  ca?: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
+  rejectUnauthorized: boolean;
+  servername?: string;
+}
+
+export interface DispatcherOptions {
+  /** TCP+TLS connect deadline. */
+  connectTimeoutMs: number;
+  /** How long an idle keep-alive socket is kept. */
+  keepAliveTimeoutMs?: number;
+}
+
+/**
+ * One undici Agent per cluster (keep-alive pool), rebuilt only when the TLS
+ * material changes (an exec plugin returning a new client certificate, a
+ * rotated CA file). The previous agent is closed gracefully: requests and
+ * watches already on it run to their end.
+ */
+export class TlsDispatchers {
+  private current: { material: TlsMaterial; agent: Agent } | undefined;
+  private closed = false;
+
+  constructor(private readonly opts: DispatcherOptions) {}
+
+  get(material: TlsMaterial): Agent {
+    if (this.closed) throw new Error('dispatcher closed');
+    const cur = this.current;
+    if (cur && sameMaterial(cur.material, material)) return cur.agent;
+    const agent = new Agent({
+      connect: {
+        ...(material.ca ? { ca: material.ca } : {}),
+        ...(material.cert ? { cert: material.cert } : {}),
+        ...(material.key ? { key: material.key } : {}),
+        rejectUnauthorized: material.rejectUnauthorized,
+        ...(material.servername ? { servername: material.servername } : {}),
+        timeout: this.opts.connectTimeoutMs,
+      },
+      keepAliveTimeout: this.opts.keepAliveTimeoutMs ?? 30_000,
+      keepAliveMaxTimeout: 10 * 60_000,
+      // Deadlines are the connection's own (request deadline, watch header deadline);
+      // a watch body may stay quiet for minutes.
+      headersTimeout: 0,
+      bodyTimeout: 0,
+    });
+    this.current = { material, agent };
+    if (cur) void cur.agent.close().catch(() => undefined);
+    return agent;
+  }
+
+  /** Destroys every socket at once (in-flight requests fail). Bounded: no waiting for peers. */
+  async destroy(): Promise<void> {
+    this.closed = true;
+    const cur = this.current;
+    this.current = undefined;
+    if (cur) await cur.agent.destroy().catch(() => undefined);
+  }
+}
+
+function sameBuf(a: Buffer | undefined, b: Buffer | undefined): boolean {
+  return a === b || (a !== undefined && b !== undefined && a.equals(b));
+}
+
+function sameMaterial(a: TlsMaterial, b: TlsMaterial): boolean {
+  return a.rejectUnauthorized === b.rejectUnauthorized && a.servername === b.servername && sameBuf(a.ca, b.ca) && sameBuf(a.cert, b.cert) && sameBuf(a.key, b.key);
+}
