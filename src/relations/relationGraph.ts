@@ -109,7 +109,7 @@ export class RelationGraph {
    * INCOMING (other -> record), filtered by `types` (undefined or empty = all).
    * Unresolved targets are included with `otherRecord: undefined`. Order:
    * OUTGOING before INCOMING, then relation type (enum order), then the other
-   * end's kind, namespace, name. BAD_USER_INPUT on an unknown type or direction.
+   * end's kind, namespace, name (then apiVersion, uid). BAD_USER_INPUT on an unknown type or direction.
    */
   relations(record: ResourceRecord, opts: RelationsOptions): Relation[] {
     const mask = typeMask(opts.types);
@@ -159,7 +159,7 @@ export class RelationGraph {
    * either way at every hop). Breadth-first and cycle-safe: each resource
    * appears once, at its shortest distance; the start is excluded; only
    * resources in the catalog are returned and walked through. Order: by
-   * distance, then kind, namespace, name, uid.
+   * distance, then kind, namespace, name (then group, uid).
    *
    * BAD_USER_INPUT when depth is not an integer in 1..5 or maxNodes is not a
    * positive integer; LIMIT_EXCEEDED as soon as more than `maxNodes`
@@ -547,14 +547,14 @@ function compareRelations(a: Relation, b: Relation): number {
   if (a.direction !== b.direction) return a.direction === 'OUTGOING' ? -1 : 1;
   if (a.type !== b.type) return RELATION_TYPE_CODE[a.type] - RELATION_TYPE_CODE[b.type];
   return (
-    cmp(a.other.apiVersion, b.other.apiVersion) ||
     cmp(a.other.kind, b.other.kind) ||
     cmp(a.other.namespace ?? '', b.other.namespace ?? '') ||
     cmp(a.other.name, b.other.name) ||
+    cmp(a.other.apiVersion, b.other.apiVersion) ||
     cmp(a.other.uid ?? '', b.other.uid ?? '')
   );
 }
 
 function compareRecords(a: ResourceRecord, b: ResourceRecord, ka: string, kb: string): number {
-  return cmp(ka, kb) || cmp(a.namespace, b.namespace) || cmp(a.name, b.name) || cmp(a.uid, b.uid) || a.id - b.id;
+  return cmp(a.kind.kind, b.kind.kind) || cmp(a.namespace, b.namespace) || cmp(a.name, b.name) || cmp(ka, kb) || cmp(a.uid, b.uid) || a.id - b.id;
 }
