@@ -120,7 +120,6 @@ export class ClusterSync {
     if (this.target.signal.aborted) return;
     this.target.signal.addEventListener('abort', this.onTargetAbort, { once: true });
     this.startedAt = Date.now();
-    this.report(true);
     this.tickTimer = setInterval(() => this.tick(), this.opts.reportIntervalMs);
     this.tickTimer.unref();
     this.progressTimer = setInterval(() => this.logProgress(), this.opts.progressLogIntervalMs);
@@ -330,25 +329,26 @@ export class ClusterSync {
     if (this.reportTimer || this.signal.aborted) return;
     const wait = this.lastReportAt + this.opts.reportThrottleMs - Date.now();
     if (wait <= 0) {
-      this.report(false);
+      this.report();
       return;
     }
     this.reportTimer = setTimeout(() => {
       this.reportTimer = undefined;
-      this.report(false);
+      this.report();
     }, wait);
     this.reportTimer.unref();
   }
 
   private tick(): void {
-    this.report(false);
+    this.report();
   }
 
-  private report(force: boolean): void {
-    if (this.signal.aborted) return;
+  private report(): void {
+    // Nothing is reported before the kinds are known: an empty report would read as "all synced".
+    if (this.signal.aborted || this.phase === 'discovering') return;
     const report = this.buildReport();
     const json = JSON.stringify(report);
-    if (!force && json === this.lastReportJson) return;
+    if (json === this.lastReportJson) return;
     this.lastReportJson = json;
     this.lastReportAt = Date.now();
     try {

@@ -166,6 +166,8 @@ export class Reflector {
   private decodeFailureRv: string | undefined;
   private consecutiveTooLarge = 0;
   private lastWatchExpiredWithoutEvents = false;
+  /** The next transfer uses a paged LIST even where WatchList is served (a WatchList transfer hit an unreadable event). */
+  private listNextTransfer = false;
   private syncWaiters: Array<(synced: boolean) => void> = [];
 
   constructor(options: ReflectorOptions) {
@@ -330,9 +332,13 @@ export class Reflector {
     }
 
     if (err instanceof WatchDecodeError || err instanceof WatchLineTooLargeError) {
+      // A WatchList transfer cannot get past an event it cannot read; a paged LIST (no line limit) can.
+      if (step.do === 'sync') this.listNextTransfer = true;
       if (step.do === 'watch' && this.decodeFailureRv !== undefined && this.decodeFailureRv === this.rv) {
-        // The same position failed twice: the event cannot be read; a relist goes past it.
+        // The same position failed twice: the event cannot be read; a relist goes past it
+        // (by LIST: a WatchList would stream the same object as one line again).
         this.decodeFailureRv = undefined;
+        this.listNextTransfer = true;
         this.step = { do: 'sync', from: this.rv ? { kind: 'notOlderThan', resourceVersion: this.rv } : CONSISTENT };
       } else if (step.do === 'watch') {
         this.decodeFailureRv = this.rv;
@@ -349,8 +355,11 @@ export class Reflector {
 
     if (err instanceof WatchStreamBrokenError && err.healthy) return; // resume at once from the last resourceVersion
 
-    // Refused, reset, deadline, 429, 5xx, inactive or very short watch, incomplete WatchList: back off, same step.
-    await this.waitBackoff();
+    // Refused, reset, deadline, 429, 5xx, inactive or very short watch, incomplete WatchList: back off, same step
+    // (at least as long as a Retry-After asks).
+    const retryAfter = err instanceof KubeApiError ? retryAfterSeconds(err) : undefined;
+    const delay = this.backoff.next();
+    await this.wait('backoff', retryAfter !== undefined ? Math.max(delay, Math.min(retryAfter * 1000, 30_000)) : delay);
   }
 
   private noteError(err: unknown): void {
@@ -379,10 +388,11 @@ export class Reflector {
     this.setPhase('listing');
     const release = await this.gate.acquire(this.signal);
     try {
-      if (this.watchList.enabled) {
+      if (this.watchList.enabled && !this.listNextTransfer) {
         await this.watchStream(from, release);
       } else {
         await this.listTransfer(from);
+        this.listNextTransfer = false;
         release();
         this.step = { do: 'watch' };
       }

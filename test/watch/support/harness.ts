@@ -1,0 +1,59 @@
+import type { KubeClient } from '../../../src/clusters/kubeClient.js';
+import type { KindInfo } from '../../../src/kube/kinds.js';
+import { collectionPath } from '../../../src/kube/kinds.js';
+import type { KubeObject } from '../../../src/kube/types.js';
+import type { SimCluster, SimRequestRecord } from '../../../src/sim/types.js';
+import { Reflector, type ReflectorOptions } from '../../../src/watch/reflector.js';
+import { newWatchListSupport } from '../../../src/watch/watchListSupport.js';
+import { objectKey } from './recordingSink.js';
+import { testKubeClient } from './testKubeClient.js';
+
+/** Reflector settings that make failures and recoveries happen in milliseconds, not minutes. */
+export const FAST: Partial<ReflectorOptions> = {
+  backoff: { initialMs: 50, maxMs: 400, resetAfterMs: 5000 },
+  inactivityTimeoutMs: 5000,
+  connectTimeoutMs: 3000,
+  listTimeoutMs: 5000,
+  slowRetryMs: 300,
+  shortWatchMs: 200,
+};
+
+export function clientFor(sim: SimCluster, token: string = sim.adminToken): KubeClient & { close(): Promise<void> } {
+  return testKubeClient({ clusterId: sim.name, server: sim.url, caPem: sim.ca.certPem, token, timeoutMs: 10_000 });
+}
+
+/** A reflector with FAST settings and its own WatchList memo unless one is given. */
+export function reflectorFor(options: Pick<ReflectorOptions, 'client' | 'kind' | 'sink'> & Partial<ReflectorOptions>): Reflector {
+  return new Reflector({ watchList: newWatchListSupport(), ...FAST, ...options });
+}
+
+/** key -> resourceVersion of what the simulated server holds for a kind. */
+export function serverState(sim: SimCluster, kind: KindInfo): Map<string, string> {
+  return new Map(sim.store.list(`${kind.group ? `${kind.group}/` : ''}${kind.kind}`).map((o: KubeObject) => [objectKey(o), o.metadata.resourceVersion ?? '']));
+}
+
+/** Polls `cond` until it holds; throws with `describe()` after `timeoutMs`. */
+export async function waitFor(cond: () => boolean, timeoutMs = 10_000, describe: () => string = () => ''): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms ${describe()}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export function diffStates(a: Map<string, string>, b: Map<string, string>): string {
+  const out: string[] = [];
+  for (const [k, v] of a) if (b.get(k) !== v) out.push(`${k}: ${v} vs ${b.get(k) ?? 'absent'}`);
+  for (const [k, v] of b) if (!a.has(k)) out.push(`${k}: absent vs ${v}`);
+  return out.slice(0, 10).join('; ') + (out.length > 10 ? ` (+${out.length - 10})` : '');
+}
+
+/** Requests the sim served for one kind's collection at or after epoch ms `since`. */
+export function collectionRequests(sim: SimCluster, kind: KindInfo, since = 0): SimRequestRecord[] {
+  const path = collectionPath(kind);
+  return sim.requests().filter((r) => r.path === path && r.at >= since);
+}
+
+export const isList = (r: SimRequestRecord) => !r.watch && r.method === 'GET';
+export const isWatchList = (r: SimRequestRecord) => r.watch && r.query.sendInitialEvents === 'true';
+export const isPlainWatch = (r: SimRequestRecord) => r.watch && r.query.sendInitialEvents !== 'true';
