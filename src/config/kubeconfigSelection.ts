@@ -147,7 +147,7 @@ function readText(file: string, field: string): string {
 }
 
 function parseKubeconfig(text: string, field: string): Raw {
-  const doc = parseDocument(text, { prettyErrors: false });
+  const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) throw badInput(field, describeYamlError(doc.errors[0]));
   const value: unknown = doc.toJS();
   const rec = asRecord(value);

@@ -87,7 +87,7 @@ function readConfigFile(file: string, via: string): Record<string, unknown> {
     const code = (e as { code?: string }).code;
     throw new ConfigError(`${via} ${file}`, code === 'ENOENT' ? 'file not found' : code === 'EACCES' ? 'permission denied' : `cannot be read (${code ?? 'error'})`);
   }
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
   if (doc.errors.length > 0) throw new ConfigError(file, describeYamlError(doc.errors[0]));
   const value: unknown = doc.toJS();
   if (value === null || value === undefined) return {};

@@ -1,7 +1,8 @@
 import type { YAMLError } from 'yaml';
 
 /**
- * One line describing a YAML parse error by position and error code only:
+ * One line describing a YAML parse error by position and error code only
+ * (parse with prettyErrors so that linePos is set):
  * the parser's own message can quote the document (which may hold secrets).
  */
 export function describeYamlError(err: YAMLError): string {
