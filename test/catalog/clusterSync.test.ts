@@ -1,0 +1,158 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { deriveStatus } from '../../src/clusters/clusterStatus.js';
+import type { KubeClient } from '../../src/clusters/kubeClient.js';
+import { BUILTIN_KINDS, kindKey, type KindInfo } from '../../src/kube/kinds.js';
+import { startSimCluster } from '../../src/sim/cluster.js';
+import type { SimCluster } from '../../src/sim/types.js';
+import { ClusterSync, type ClusterSyncOptions } from '../../src/catalog/clusterSync.js';
+import type { SyncReport, SyncTarget } from '../../src/catalog/syncTarget.js';
+import type { ReflectorSink } from '../../src/watch/sink.js';
+import { freePort } from '../helpers/ports.js';
+import { FAST, clientFor, diffStates, serverState, waitFor } from '../watch/support/harness.js';
+import { RecordingSinks } from '../watch/support/recordingSink.js';
+import { testKubeClient } from '../watch/support/testKubeClient.js';
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+/** ClusterSync's store side over RecordingSinks (one cluster). */
+class RecordingStore {
+  readonly sinks = new RecordingSinks();
+  readonly kinds: KindInfo[] = [];
+  sinkFor(_clusterId: string, kind: KindInfo): ReflectorSink {
+    this.kinds.push(kind);
+    return this.sinks.sinkFor(kind);
+  }
+  resourceVersionOf(): string | undefined {
+    return undefined;
+  }
+}
+
+function target(id: string, client: KubeClient, spec: SyncTarget['spec'] = {}): SyncTarget & { reports: SyncReport[]; abort(): void } {
+  const ctl = new AbortController();
+  const reports: SyncReport[] = [];
+  return { id, client, spec, signal: ctl.signal, reports, reportSync: (r) => void reports.push(r), abort: () => ctl.abort() };
+}
+
+const OPTIONS: ClusterSyncOptions = { staggerMs: 50, reportThrottleMs: 50, reportIntervalMs: 100, reflector: FAST, rediscoverIntervalMs: 0 };
+
+async function sim(options: Partial<Parameters<typeof startSimCluster>[0]> = {}): Promise<SimCluster> {
+  const s = await startSimCluster({ name: `cs-${Math.random().toString(36).slice(2, 8)}`, objects: 200, seed: 11, bookmarkIntervalMs: 200, ...options });
+  cleanups.push(() => s.close());
+  return s;
+}
+
+function start(t: SyncTarget, store: RecordingStore, options: ClusterSyncOptions = {}): ClusterSync {
+  const cs = new ClusterSync(t, store, { ...OPTIONS, ...options });
+  cleanups.push(() => cs.stop());
+  cs.start();
+  return cs;
+}
+
+describe('ClusterSync', () => {
+  it('watches the built-in kinds by default and reports progress up to READY', async () => {
+    const s = await sim();
+    const c = clientFor(s);
+    cleanups.push(() => c.close());
+    const t = target('c1', c);
+    const store = new RecordingStore();
+    const cs = start(t, store);
+    expect(await cs.whenSynced()).toBe(true);
+    expect(store.kinds.map(kindKey)).toEqual(BUILTIN_KINDS.map(kindKey));
+    for (const kind of BUILTIN_KINDS) await waitFor(() => diffStates(store.sinks.get(kind)!.snapshot(), serverState(s, kind)) === '', 5000);
+    await waitFor(() => t.reports.at(-1)?.kindsSynced === BUILTIN_KINDS.length, 2000);
+    const last = t.reports.at(-1)!;
+    const total = BUILTIN_KINDS.reduce((n, k) => n + serverState(s, k).size, 0);
+    expect(last).toEqual({ kindsTotal: BUILTIN_KINDS.length, kindsSynced: BUILTIN_KINDS.length, objects: total, failingKinds: [], stale: false });
+    // No report before the kinds were known (an empty one would read as READY), and progress never goes back.
+    expect(t.reports[0].kindsTotal).toBe(BUILTIN_KINDS.length);
+    expect(t.reports.map((r) => r.kindsSynced)).toEqual([...t.reports.map((r) => r.kindsSynced)].sort((a, b) => a - b));
+    expect(t.reports.slice(0, -1).some((r) => deriveStatus({ state: 'ok' }, r) === 'SYNCING')).toBe(true);
+    expect(deriveStatus({ state: 'ok' }, last)).toBe('READY');
+    expect(cs.status().initialSyncMs).toBeGreaterThan(0);
+    expect(store.sinks.anomalies).toEqual([]);
+  });
+
+  it('kinds ["*"] adds every discovered kind, the custom resource included; unknown names are failing kinds', async () => {
+    const s = await sim({ objects: 100 });
+    const c = clientFor(s);
+    cleanups.push(() => c.close());
+    const t = target('c2', c, { kinds: ['*', '!events.events.k8s.io', 'gadgets.example.kubeatlas.io'] });
+    const store = new RecordingStore();
+    const cs = start(t, store);
+    expect(await cs.whenSynced()).toBe(true);
+    const widget = store.kinds.find((k) => k.kind === 'Widget');
+    expect(widget).toMatchObject({ group: 'example.kubeatlas.io', version: 'v1', plural: 'widgets', namespaced: true });
+    expect(serverState(s, widget!).size).toBeGreaterThan(0);
+    await waitFor(() => diffStates(store.sinks.get(widget!)!.snapshot(), serverState(s, widget!)) === '', 5000);
+    const keys = store.kinds.map(kindKey);
+    expect(keys).toContain('coordination.k8s.io/Lease');
+    expect(keys).not.toContain('events.k8s.io/Event');
+    await waitFor(() => (t.reports.at(-1)?.kindsSynced ?? 0) === keys.length, 2000);
+    const last = t.reports.at(-1)!;
+    expect(last.kindsTotal).toBe(keys.length + 1);
+    expect(last.failingKinds).toEqual([{ kind: 'gadgets.example.kubeatlas.io', reason: expect.stringMatching(/unknown kind/) }]);
+    expect(deriveStatus({ state: 'ok' }, last)).toBe('DEGRADED');
+  });
+
+  it('reports kinds the credentials may not read as failing, and never blocks on them', async () => {
+    const s = await sim({ objects: 20, tokens: [{ token: 'viewer-token-abcdef0123', user: 'viewer' }] });
+    const c = clientFor(s, 'viewer-token-abcdef0123');
+    cleanups.push(() => c.close());
+    const t = target('c3', c, { kinds: ['pods', 'configmaps'] });
+    const cs = start(t, new RecordingStore());
+    await waitFor(() => t.reports.at(-1)?.failingKinds.length === 2, 5000, () => JSON.stringify(t.reports.at(-1)));
+    const last = t.reports.at(-1)!;
+    expect(last).toMatchObject({ kindsTotal: 2, kindsSynced: 0 });
+    expect(last.failingKinds).toEqual([
+      { kind: 'Pod', reason: 'forbidden (403)' },
+      { kind: 'ConfigMap', reason: 'forbidden (403)' },
+    ]);
+    expect(deriveStatus({ state: 'ok' }, last)).toBe('DEGRADED');
+    expect(cs.status().phase).toBe('syncing');
+  });
+
+  it('caps concurrent initial lists per cluster', async () => {
+    const s = await sim({ watchList: false, objects: 600 });
+    const c = clientFor(s);
+    cleanups.push(() => c.close());
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const counting: KubeClient = {
+      clusterId: c.clusterId,
+      server: c.server,
+      stream: (req) => c.stream(req),
+      request: async (req) => {
+        const isList = req.query?.limit !== undefined; // discovery requests carry no limit
+        if (isList) maxInFlight = Math.max(maxInFlight, ++inFlight);
+        try {
+          return await c.request(req);
+        } finally {
+          if (isList) inFlight--;
+        }
+      },
+    };
+    const cs = start(target('c4', counting), new RecordingStore(), { maxConcurrentLists: 2, staggerMs: 1, reflector: { ...FAST, pageSize: 20 } });
+    expect(await cs.whenSynced()).toBe(true);
+    expect(maxInFlight).toBe(2);
+  });
+
+  it('a cluster that refuses connections keeps retrying discovery, reports nothing, and stops at once', async () => {
+    const port = await freePort();
+    const c = testKubeClient({ clusterId: 'closed', server: `https://127.0.0.1:${port}`, caPem: '', timeoutMs: 500 });
+    cleanups.push(() => c.close());
+    const t = target('closed', c);
+    const cs = start(t, new RecordingStore());
+    await waitFor(() => cs.status().discoveryError !== undefined, 3000);
+    expect(cs.status().phase).toBe('discovering');
+    expect(cs.status().discoveryError).toMatch(/ECONNREFUSED|refused/);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(t.reports).toEqual([]);
+    const t0 = Date.now();
+    t.abort();
+    await waitFor(() => cs.status().phase === 'stopped', 2000);
+    expect(Date.now() - t0).toBeLessThan(1500);
+  });
+});

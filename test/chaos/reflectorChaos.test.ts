@@ -1,0 +1,176 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { kindKey, type KindInfo } from '../../src/kube/kinds.js';
+import { startSimCluster } from '../../src/sim/cluster.js';
+import type { SimCluster } from '../../src/sim/types.js';
+import { ClusterSync } from '../../src/catalog/clusterSync.js';
+import type { SyncTarget } from '../../src/catalog/syncTarget.js';
+import type { ReflectorSink } from '../../src/watch/sink.js';
+import { FAST, clientFor, diffStates, serverState } from '../watch/support/harness.js';
+import { RecordingSinks, replay } from '../watch/support/recordingSink.js';
+
+/**
+ * Chaos: a simulated cluster churns a few hundred changes per second while
+ * its apiserver drops watches, expires them (410), compacts its history,
+ * fails requests, corrupts watch lines and restarts. Afterwards the catalog
+ * must equal the server (every kind: same names and resourceVersions) within
+ * 5 s, and the change stream the sinks emitted, replayed in order from the
+ * empty start, must give that same state with no impossible step (an ADDED
+ * for a present object, a MODIFIED or DELETED for an absent one, a MODIFIED
+ * that does not move the resourceVersion forward).
+ */
+
+const RUNS = Number(process.env.KUBEATLAS_CHAOS_RUNS ?? 24);
+const CHURN_MS = Number(process.env.KUBEATLAS_CHAOS_CHURN_MS ?? 2500);
+const CHURN_PER_SECOND = 300;
+const CONVERGE_MS = 5000;
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type Fault = 'drop' | 'expire' | 'compact' | 'restart' | 'fail500' | 'garbage' | 'truncated';
+const FAULTS: Fault[] = ['drop', 'expire', 'compact', 'restart', 'fail500', 'garbage', 'truncated'];
+
+async function inject(sim: SimCluster, fault: Fault, rnd: () => number): Promise<void> {
+  switch (fault) {
+    case 'drop':
+      sim.faults.dropWatches();
+      break;
+    case 'expire':
+      sim.faults.expireNextWatches(1 + Math.floor(rnd() * 5));
+      sim.faults.dropWatches();
+      break;
+    case 'compact':
+      sim.faults.dropWatches();
+      await sleep(rnd() * 100);
+      sim.faults.compact();
+      break;
+    case 'restart':
+      await sim.stop();
+      await sleep(50 + rnd() * 250);
+      await sim.start();
+      break;
+    case 'fail500':
+      sim.faults.failNext(1 + Math.floor(rnd() * 4), 500, { includeWatches: true });
+      sim.faults.dropWatches();
+      break;
+    case 'garbage':
+    case 'truncated':
+      sim.faults.corruptWatches(fault);
+      break;
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+class RecordingStore {
+  readonly sinks = new RecordingSinks();
+  readonly kinds: KindInfo[] = [];
+  sinkFor(_clusterId: string, kind: KindInfo): ReflectorSink {
+    this.kinds.push(kind);
+    return this.sinks.sinkFor(kind);
+  }
+  resourceVersionOf(): undefined {
+    return undefined;
+  }
+}
+
+async function chaosRun(seed: number): Promise<{ faults: Fault[]; changes: number; relists: number; restarts: number; convergeMs: number }> {
+  const rnd = mulberry32(seed);
+  const sim = await startSimCluster({
+    name: `chaos-${seed}`,
+    seed,
+    objects: 150,
+    historySize: 400 + Math.floor(rnd() * 400),
+    bookmarkIntervalMs: 100,
+    continueTokenTtlMs: 2000,
+    watchList: seed % 2 === 0,
+  });
+  cleanups.push(() => sim.close());
+  const client = clientFor(sim);
+  cleanups.push(() => client.close());
+  const store = new RecordingStore();
+  const ctl = new AbortController();
+  const target: SyncTarget = { id: sim.name, client, spec: {}, signal: ctl.signal, reportSync: () => undefined };
+  const sync = new ClusterSync(target, store, {
+    staggerMs: 20,
+    reportIntervalMs: 200,
+    rediscoverIntervalMs: 0,
+    random: rnd,
+    reflector: { ...FAST, pageSize: 25, inactivityTimeoutMs: 2000, watchTimeoutSeconds: { min: 1, max: 3 } },
+  });
+  cleanups.push(() => sync.stop());
+  sync.start();
+  expect(await sync.whenSynced()).toBe(true);
+
+  sim.setChurn(CHURN_PER_SECOND);
+  const faults: Fault[] = [];
+  const end = Date.now() + CHURN_MS;
+  while (Date.now() < end) {
+    await sleep(80 + rnd() * 250);
+    const fault = FAULTS[Math.floor(rnd() * FAULTS.length)];
+    faults.push(fault);
+    await inject(sim, fault, rnd);
+  }
+  sim.setChurn(0);
+  sim.faults.clear();
+  const settledAt = Date.now();
+
+  const kinds = store.kinds;
+  const mismatch = () =>
+    kinds
+      .map((k) => [k, diffStates(store.sinks.get(k)!.snapshot(), serverState(sim, k))] as const)
+      .filter(([, d]) => d !== '')
+      .map(([k, d]) => `${kindKey(k)}: ${d}`);
+  while (mismatch().length > 0 && Date.now() - settledAt < CONVERGE_MS) await sleep(25);
+  const convergeMs = Date.now() - settledAt;
+  expect(mismatch(), `seed ${seed}, faults ${faults.join(',')}`).toEqual([]);
+
+  // The emitted change stream, replayed from empty, gives the same state, with no impossible step.
+  const { state, violations } = replay(store.sinks.changes);
+  expect(violations, `seed ${seed}`).toEqual([]);
+  expect(store.sinks.anomalies, `seed ${seed}`).toEqual([]);
+  for (const k of kinds) expect(diffStates(state.get(kindKey(k)) ?? new Map(), serverState(sim, k)), `${kindKey(k)} seed ${seed}`).toBe('');
+
+  const statuses = sync.status().reflectors;
+  return {
+    faults,
+    changes: store.sinks.changes.length,
+    relists: statuses.reduce((n, s) => n + s.relists, 0),
+    restarts: statuses.reduce((n, s) => n + s.restarts, 0),
+    convergeMs,
+  };
+}
+
+describe('reflectors under chaos', () => {
+  const seeds = Array.from({ length: RUNS }, (_, i) => 1000 + i);
+  const results: Array<Awaited<ReturnType<typeof chaosRun>>> = [];
+
+  it.each(seeds)('seed %i: catalog equals the server and the change stream replays to it', async (seed) => {
+    const r = await chaosRun(seed);
+    results.push(r);
+    expect(r.relists + r.restarts).toBeGreaterThan(0);
+  }, 30_000);
+
+  it('the faults really happened across the runs', () => {
+    expect(results).toHaveLength(RUNS);
+    const all = new Set(results.flatMap((r) => r.faults));
+    expect([...all].sort()).toEqual([...FAULTS].sort());
+    expect(results.reduce((n, r) => n + r.relists, 0)).toBeGreaterThan(RUNS);
+    const worst = Math.max(...results.map((r) => r.convergeMs));
+    console.log(`chaos: ${RUNS} runs, ${results.reduce((n, r) => n + r.faults.length, 0)} faults, ${results.reduce((n, r) => n + r.changes, 0)} changes, worst convergence ${worst} ms`);
+  });
+});
+
