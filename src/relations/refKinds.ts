@@ -33,6 +33,22 @@ const LEGACY_KIND_KEYS: Readonly<Record<string, string>> = {
  * out of the `extensions` group map to their current group.
  */
 export function targetKindKey(apiVersion: string, kind: string): string {
+  // memoized per (apiVersion, kind): called for every target of every event, with few distinct pairs
+  let byKind = memo.get(apiVersion);
+  if (!byKind) memo.set(apiVersion, (byKind = new Map()));
+  let key = byKind.get(kind);
+  if (key === undefined) {
+    key = computeKindKey(apiVersion, kind);
+    if (byKind.size < MEMO_LIMIT) byKind.set(kind, key);
+  }
+  return key;
+}
+
+const memo = new Map<string, Map<string, string>>();
+/** Bound per apiVersion, so that garbage kinds on the wire cannot grow the memo without limit. */
+const MEMO_LIMIT = 512;
+
+function computeKindKey(apiVersion: string, kind: string): string {
   if (apiVersion) {
     const key = kindKey({ group: parseApiVersion(apiVersion).group, kind });
     return LEGACY_KIND_KEYS[key] ?? key;

@@ -287,11 +287,7 @@ export class RelationGraph {
       for (const p of next) this.refs.releaseIfUnused(packedId(p));
       throw e;
     }
-    next.sort((a, b) => a - b);
-    // two references with different keys may be equal packed values only if they are the same ref: dedupe
-    let w = 0;
-    for (let i = 0; i < next.length; i++) if (i === 0 || next[i] !== next[i - 1]) next[w++] = next[i];
-    next.length = w;
+    sortUnique(next);
     this.setRuleEdges(record.id, next);
   }
 
@@ -302,21 +298,23 @@ export class RelationGraph {
    */
   private setRuleEdges(sourceId: number, next: number[]): void {
     const prev = this.ruleOut.get(sourceId);
-    const added: number[] = [];
-    const removed: number[] = [];
+    if (sameList(prev, next)) return;
     let i = 0;
     let j = 0;
-    while (i < prev.length || j < next.length) {
-      if (j >= next.length || (i < prev.length && prev[i] < next[j])) removed.push(prev[i++]);
-      else if (i >= prev.length || next[j] < prev[i]) added.push(next[j++]);
-      else {
-        i++;
-        j++;
-      }
+    while (j < next.length) {
+      while (i < prev.length && prev[i] < next[j]) i++;
+      if (i < prev.length && prev[i] === next[j]) i++;
+      else this.link(sourceId, next[j]);
+      j++;
     }
-    if (added.length === 0 && removed.length === 0) return;
-    for (const p of added) this.link(sourceId, p);
-    for (const p of removed) this.unlink(sourceId, p);
+    i = 0;
+    j = 0;
+    while (i < prev.length) {
+      while (j < next.length && next[j] < prev[i]) j++;
+      if (j < next.length && next[j] === prev[i]) j++;
+      else this.unlink(sourceId, prev[i]);
+      i++;
+    }
     this.ruleOut.set(sourceId, next);
   }
 
@@ -483,6 +481,31 @@ export class RelationGraph {
     }
     return k;
   }
+}
+
+/** Sorts ascending and drops duplicates, in place (insertion sort for the usual handful of edges). */
+function sortUnique(list: number[]): void {
+  if (list.length > 16) list.sort((a, b) => a - b);
+  else {
+    for (let i = 1; i < list.length; i++) {
+      const v = list[i];
+      let j = i;
+      while (j > 0 && list[j - 1] > v) {
+        list[j] = list[j - 1];
+        j--;
+      }
+      list[j] = v;
+    }
+  }
+  let w = 0;
+  for (let i = 0; i < list.length; i++) if (i === 0 || list[i] !== list[w - 1]) list[w++] = list[i];
+  list.length = w;
+}
+
+function sameList(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function typeMask(types: readonly RelationType[] | undefined): number {

@@ -1,6 +1,9 @@
 import type { TargetRef } from '../types.js';
 import { TargetSet } from './rule.js';
-import { arr, obj, path, str, type Json } from './wire.js';
+import { arr, field, obj, str, type Json } from './wire.js';
+
+/** In-tree volume plugins whose `secretRef.name` names a Secret of the pod's namespace. */
+const SECRET_REF_PLUGINS = ['cephfs', 'cinder', 'flexVolume', 'iscsi', 'rbd', 'scaleIO', 'storageos'] as const;
 
 /**
  * Everything a pod spec names in its own namespace: ConfigMaps, Secrets,
@@ -39,16 +42,16 @@ export function podSpecTargets(spec: Json | undefined, namespace: string, podNam
   for (const v of arr(spec.volumes)) {
     const vol = obj(v);
     if (!vol) continue;
-    add('ConfigMap', path(vol, 'configMap', 'name'));
-    add('Secret', path(vol, 'secret', 'secretName'));
-    add('PersistentVolumeClaim', path(vol, 'persistentVolumeClaim', 'claimName'));
-    for (const s of arr(path(vol, 'projected', 'sources'))) {
-      add('ConfigMap', path(s, 'configMap', 'name'));
-      add('Secret', path(s, 'secret', 'name'));
+    add('ConfigMap', field(field(vol, 'configMap'), 'name'));
+    add('Secret', field(field(vol, 'secret'), 'secretName'));
+    add('PersistentVolumeClaim', field(field(vol, 'persistentVolumeClaim'), 'claimName'));
+    for (const s of arr(field(field(vol, 'projected'), 'sources'))) {
+      add('ConfigMap', field(field(s, 'configMap'), 'name'));
+      add('Secret', field(field(s, 'secret'), 'name'));
     }
-    add('Secret', path(vol, 'azureFile', 'secretName'));
-    for (const plugin of ['cephfs', 'cinder', 'flexVolume', 'iscsi', 'rbd', 'scaleIO', 'storageos']) add('Secret', path(vol, plugin, 'secretRef', 'name'));
-    add('Secret', path(vol, 'csi', 'nodePublishSecretRef', 'name'));
+    add('Secret', field(field(vol, 'azureFile'), 'secretName'));
+    for (const plugin of SECRET_REF_PLUGINS) add('Secret', field(field(field(vol, plugin), 'secretRef'), 'name'));
+    add('Secret', field(field(field(vol, 'csi'), 'nodePublishSecretRef'), 'name'));
     const volName = str(vol.name);
     if (podName && volName && obj(vol.ephemeral)) add('PersistentVolumeClaim', `${podName}-${volName}`);
   }
@@ -58,17 +61,17 @@ export function podSpecTargets(spec: Json | undefined, namespace: string, podNam
       const container = obj(c);
       if (!container) continue;
       for (const e of arr(container.env)) {
-        add('ConfigMap', path(e, 'valueFrom', 'configMapKeyRef', 'name'));
-        add('Secret', path(e, 'valueFrom', 'secretKeyRef', 'name'));
+        add('ConfigMap', field(field(field(e, 'valueFrom'), 'configMapKeyRef'), 'name'));
+        add('Secret', field(field(field(e, 'valueFrom'), 'secretKeyRef'), 'name'));
       }
       for (const e of arr(container.envFrom)) {
-        add('ConfigMap', path(e, 'configMapRef', 'name'));
-        add('Secret', path(e, 'secretRef', 'name'));
+        add('ConfigMap', field(field(e, 'configMapRef'), 'name'));
+        add('Secret', field(field(e, 'secretRef'), 'name'));
       }
     }
   }
 
-  for (const s of arr(spec.imagePullSecrets)) add('Secret', path(s, 'name'));
+  for (const s of arr(spec.imagePullSecrets)) add('Secret', field(s, 'name'));
   add('ServiceAccount', str(spec.serviceAccountName) ?? str(spec.serviceAccount) ?? 'default');
   return out.list;
 }

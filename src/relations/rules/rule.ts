@@ -14,15 +14,18 @@ export interface EdgeRule {
   targets(obj: KubeObject, source: SourceInfo): TargetRef[];
 }
 
-/** Collects targets, dropping duplicates (same kind/namespace/name/uid/byUid). */
+/**
+ * Collects targets, dropping duplicates (same kind/namespace/name/uid/byUid).
+ * A linear scan: an object names a handful of targets, and comparing fields
+ * is cheaper than building a key string per target on every event.
+ */
 export class TargetSet {
-  private readonly seen = new Set<string>();
   readonly list: TargetRef[] = [];
 
   add(t: TargetRef): void {
-    const key = `${t.byUid ? 'u' : 'n'}\u0000${t.apiVersion}\u0000${t.kind}\u0000${t.namespace}\u0000${t.name}\u0000${t.uid ?? ''}`;
-    if (this.seen.has(key)) return;
-    this.seen.add(key);
+    for (const o of this.list) {
+      if (o.name === t.name && o.kind === t.kind && o.namespace === t.namespace && o.apiVersion === t.apiVersion && o.uid === t.uid && o.byUid === t.byUid) return;
+    }
     this.list.push(t);
   }
 }

@@ -21,6 +21,11 @@ export function str(v: unknown): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined;
 }
 
+/** `v[key]` when `v` is a plain object, else undefined. */
+export function field(v: unknown, key: string): unknown {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json)[key] : undefined;
+}
+
 /** Follows a path of object keys; undefined as soon as one step is not an object. */
 export function path(root: unknown, ...keys: string[]): unknown {
   let cur: unknown = root;
