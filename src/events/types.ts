@@ -64,6 +64,10 @@ export interface Subscription<T> extends AsyncIterableIterator<T> {
   readonly closed: boolean;
   /** Events queued and not yet taken by `next()`. */
   readonly queued: number;
+  /** Same as `close()`; resolves done. */
+  return(): Promise<IteratorResult<T, undefined>>;
+  /** Closes, then rejects with `error` (generator semantics). */
+  throw(error?: unknown): Promise<IteratorResult<T, undefined>>;
 }
 
 export interface SubscribeOptions {

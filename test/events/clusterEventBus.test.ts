@@ -1,6 +1,12 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setImmediate as tick } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
+import { ClusterRegistry, type ClusterEvent } from '../../src/clusters/registry.js';
+import { loadConfig } from '../../src/config/index.js';
 import { ClusterEventBus, type ClusterEventSource } from '../../src/events/clusterEventBus.js';
+import { freePort } from '../helpers/ports.js';
 import { take, nextWithin } from './support/iterate.js';
 
 interface RegistryEvent {
@@ -30,6 +36,36 @@ function registry(): ClusterEventSource<RegistryEvent> & { emit(e: RegistryEvent
 const ev = (type: RegistryEvent['type'], clusterId: string, status = 'READY'): RegistryEvent => ({ type, clusterId, cluster: type === 'REMOVED' ? undefined : { clusterId, status }, at: Date.now() });
 
 describe('ClusterEventBus', () => {
+  it('carries the real cluster registry\'s events (added, unreachable, removed) to every subscriber', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kubeatlas-events-'));
+    const registry = new ClusterRegistry({ config: loadConfig({ argv: [], env: {}, cwd: dir }), health: { initialBackoffMs: 60_000 } });
+    await registry.start();
+    const bus = new ClusterEventBus<ClusterEvent>(registry);
+    try {
+      const a = bus.subscribe();
+      const b = bus.subscribe();
+      const port = await freePort(); // nothing listens there: the cluster becomes UNREACHABLE
+      const token = 'sekret-token-value-123';
+      await registry.add({ clusterId: 'edge-1', authMethod: 'TOKEN', server: `https://127.0.0.1:${port}`, token, timeoutSeconds: 2 }, { waitForReady: true });
+      await registry.remove('edge-1');
+      const seen = async (sub: typeof a) => {
+        const events: ClusterEvent[] = [];
+        while (events.at(-1)?.type !== 'REMOVED') events.push(...(await take(sub, 1, 10_000)));
+        return events;
+      };
+      const [fromA, fromB] = await Promise.all([seen(a), seen(b)]);
+      expect(fromA).toEqual(fromB);
+      expect(fromA[0]).toMatchObject({ type: 'ADDED', clusterId: 'edge-1' });
+      expect(fromA.some((e) => e.type === 'STATUS_CHANGED' && e.cluster?.status === 'UNREACHABLE')).toBe(true);
+      expect(fromA.at(-1)).toMatchObject({ type: 'REMOVED', clusterId: 'edge-1' });
+      expect(JSON.stringify(fromA)).not.toContain(token);
+    } finally {
+      bus.close();
+      await registry.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('fans every registry event out to every subscriber, in order, unchanged', async () => {
     const reg = registry();
     const bus = new ClusterEventBus(reg);
