@@ -126,13 +126,11 @@ export class ClusterConnection implements KubeClient {
     try {
       for (;;) {
         const prepared = await this.prepare(deadline.signal);
-        const res = await prepared.dispatcher.request({
-          origin: this.baseUrl().origin,
-          path: this.fullPath(req.path, req.query),
-          method: 'GET',
-          headers: { ...prepared.headers, ...(req.headers ?? {}) },
-          signal: deadline.signal,
-        });
+        const res = await dispatchWithSignal(
+          prepared.dispatcher,
+          { origin: this.baseUrl().origin, path: this.fullPath(req.path, req.query), method: 'GET', headers: { ...prepared.headers, ...(req.headers ?? {}) } },
+          deadline.signal,
+        );
         if (res.statusCode >= 200 && res.statusCode < 300) {
           deadline.stopTimer();
           res.body.once('close', () => deadline.dispose());
@@ -241,14 +239,11 @@ export class ClusterConnection implements KubeClient {
   private async send(prepared: Prepared, req: KubeRequest, method: string, signal: AbortSignal): Promise<KubeResponse> {
     const headers: Record<string, string> = { 'accept-encoding': 'gzip', ...prepared.headers, ...(req.headers ?? {}) };
     if (req.body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
-    const res = await prepared.dispatcher.request({
-      origin: this.baseUrl().origin,
-      path: this.fullPath(req.path, req.query),
-      method: method as Dispatcher.HttpMethod,
-      headers,
-      ...(req.body !== undefined ? { body: req.body } : {}),
+    const res = await dispatchWithSignal(
+      prepared.dispatcher,
+      { origin: this.baseUrl().origin, path: this.fullPath(req.path, req.query), method: method as Dispatcher.HttpMethod, headers, ...(req.body !== undefined ? { body: req.body } : {}) },
       signal,
-    });
+    );
     let body = Buffer.from(await res.body.arrayBuffer());
     const encoding = res.headers['content-encoding'];
     if (encoding === 'gzip') {
@@ -346,6 +341,32 @@ export class ClusterConnection implements KubeClient {
     }
     return `${this.baseUrl().basePath}${path.startsWith('/') ? path : `/${path}`}${qs}`;
   }
+}
+
+/**
+ * dispatcher.request, but settled as soon as `signal` aborts: undici defers an
+ * abort that arrives while the socket is still connecting until its connect
+ * timeout, which would stretch our deadlines. A response that arrives after
+ * the abort is discarded (its body destroyed, freeing the socket).
+ */
+function dispatchWithSignal(dispatcher: Dispatcher, opts: Dispatcher.RequestOptions, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  const pending = dispatcher.request({ ...opts, signal });
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    pending.then(
+      (res) => {
+        signal.removeEventListener('abort', onAbort);
+        if (signal.aborted) res.body.destroy();
+        else resolve(res);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
 }
 
 function toBuffer(v: string | Buffer | Array<string | Buffer | { pem: string | Buffer }> | unknown): Buffer | undefined {
