@@ -1,0 +1,81 @@
+/**
+ * Interning of whole label maps. Pods of one ReplicaSet (and most objects
+ * of one app) carry identical labels; they share one frozen map, and the
+ * label index works on these sets instead of on every object.
+ */
+
+/** One distinct label map. `labels` is frozen: it is shared by many records. */
+export interface LabelSet {
+  /** Canonical form: sorted `key\u0001value\u0002` pairs. */
+  readonly key: string;
+  readonly labels: Readonly<Record<string, string>>;
+  /** Number of live records holding this set (the interner forgets it at 0). */
+  refs: number;
+}
+
+const EMPTY_LABELS: Readonly<Record<string, string>> = Object.freeze({});
+
+export class LabelSetInterner {
+  private readonly sets = new Map<string, LabelSet>();
+  private readonly empty: LabelSet = { key: '', labels: EMPTY_LABELS, refs: 0 };
+
+  /** Number of distinct label maps held by live records. */
+  get size(): number {
+    return this.sets.size + (this.empty.refs > 0 ? 1 : 0);
+  }
+
+  /**
+   * The shared set equal to `labels` (non-string values are dropped, as the
+   * API server would never send them). Takes a reference: pair with `release`.
+   */
+  acquire(labels: Readonly<Record<string, unknown>> | null | undefined): LabelSet {
+    const key = canonicalKey(labels);
+    if (key === '') {
+      this.empty.refs++;
+      return this.empty;
+    }
+    let set = this.sets.get(key);
+    if (!set) {
+      set = { key, labels: freezeCopy(labels!), refs: 0 };
+      this.sets.set(key, set);
+    }
+    set.refs++;
+    return set;
+  }
+
+  /** Drops a reference taken by `acquire`. */
+  release(set: LabelSet): void {
+    set.refs--;
+    if (set.refs <= 0 && set !== this.empty && this.sets.get(set.key) === set) this.sets.delete(set.key);
+  }
+}
+
+function canonicalKey(labels: Readonly<Record<string, unknown>> | null | undefined): string {
+  if (!labels) return '';
+  const keys = Object.keys(labels);
+  if (keys.length === 0) return '';
+  let sorted = true;
+  for (let i = 1; i < keys.length; i++) {
+    if (keys[i - 1] > keys[i]) {
+      sorted = false;
+      break;
+    }
+  }
+  if (!sorted) keys.sort();
+  let out = '';
+  for (const k of keys) {
+    const v = labels[k];
+    if (typeof v === 'string') out += `${k}\u0001${v}\u0002`;
+  }
+  return out;
+}
+
+function freezeCopy(labels: Readonly<Record<string, unknown>>): Readonly<Record<string, string>> {
+  const keys = Object.keys(labels).sort();
+  const out: Record<string, string> = {};
+  for (const k of keys) {
+    const v = labels[k];
+    if (typeof v === 'string') out[k] = v;
+  }
+  return Object.freeze(out);
+}

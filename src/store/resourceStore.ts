@@ -1,0 +1,492 @@
+import { kindKey as kindKeyOf, type KindInfo } from '../kube/kinds.js';
+import type { LabelSelector } from '../kube/labelSelector.js';
+import type { KubeObject, OwnerReference } from '../kube/types.js';
+import { describeError } from '../util/errors.js';
+import { logger } from '../util/logger.js';
+import type { ReflectorSink } from '../watch/sink.js';
+import { ClusterState } from './clusterState.js';
+import { Collection } from './collection.js';
+import { JsonCodec, KindDictionary, type Base, type Compression } from './jsonCodec.js';
+import { LabelSetInterner } from './labelSets.js';
+import { registerStatsSource, type CollectionStats, type StatsSource } from './metrics.js';
+import { ObjectCache } from './objectCache.js';
+import { countMatching, runQuery, type QueryContext } from './query.js';
+import { StoredRecord } from './record.js';
+import { slimObject } from './slim.js';
+import { summarizeStatus } from './status/registry.js';
+import type {
+  ChangeEvent,
+  ChangeListener,
+  ChangeOrigin,
+  ChangeType,
+  CompiledFilter,
+  KindCount,
+  Page,
+  PageRequest,
+  ResourceReader,
+  ResourceRecord,
+  ResourceWriter,
+  SinkOptions,
+} from './types.js';
+
+export interface ResourceStoreOptions {
+  /** Largest `first` a query accepts (default 500); larger is BAD_USER_INPUT. */
+  maxPageSize?: number;
+  /** Heap budget, estimated, of the parsed-object LRU behind objectOf (default 64 MiB). */
+  objectCacheBytes?: number;
+  /** How slimmed JSON is kept: "deflate" (default, compact) or "none" (faster apply, more memory). */
+  compression?: Compression;
+  /** Decoded compression anchors kept (default 8 MiB). */
+  anchorCacheBytes?: number;
+}
+
+/** sinkFor options beyond the contract's. */
+export interface StoreSinkOptions extends SinkOptions {
+  /** Origin of the changes a replace (beginReplace..endReplace) produces: "relist" (default) or "snapshot" (warm restart). */
+  replaceOrigin?: 'relist' | 'snapshot';
+}
+
+const log = logger('store');
+
+/**
+ * The catalog's in-memory copy of every watched object of every cluster.
+ * Synchronous and single-threaded: every write happens inside a sink call
+ * or `removeCluster`, and its ChangeEvents reach every listener before the
+ * call returns, in order. A listener that throws is logged and skipped; the
+ * store and the other listeners carry on.
+ *
+ * Identity: an object is (cluster, kindKey, namespace, name) plus its uid.
+ * An upsert whose uid differs from the stored one (deleted and re-created
+ * while unwatched) is a DELETED of the old object and an ADDED of the new
+ * one, with a new id. Ids are never reused.
+ *
+ * Origins: sink `apply` -> "watch"; replace -> "relist" (or the sink's
+ * `replaceOrigin`); `removeCluster` -> "removed".
+ */
+export class ResourceStore implements ResourceReader, ResourceWriter, StatsSource {
+  private readonly clusters = new Map<string, ClusterState>();
+  private orderedClusters: ClusterState[] | undefined;
+  private readonly byId = new Map<number, StoredRecord>();
+  private readonly listeners: ChangeListener[] = [];
+  private readonly labelSets = new LabelSetInterner();
+  private readonly strings = new Map<string, string>();
+  private readonly codec: JsonCodec;
+  private readonly objects: ObjectCache;
+  private readonly maxPageSize: number;
+  private nextId = 1;
+  private readonly queryContext: QueryContext = {
+    sortedClusters: () => (this.orderedClusters ??= [...this.clusters.values()].sort((a, b) => (a.clusterId < b.clusterId ? -1 : a.clusterId > b.clusterId ? 1 : 0))),
+    recordOf: (id) => this.byId.get(id),
+  };
+
+  constructor(options: ResourceStoreOptions = {}) {
+    this.maxPageSize = options.maxPageSize ?? 500;
+    this.codec = new JsonCodec({ compression: options.compression, anchorCacheBytes: options.anchorCacheBytes });
+    this.objects = new ObjectCache(options.objectCacheBytes ?? 64 * 1024 * 1024);
+    registerStatsSource(this);
+  }
+
+  // ---------------------------------------------------------------- reader
+
+  get(clusterId: string, kindKey: string, namespace: string, name: string): ResourceRecord | undefined {
+    return this.clusters.get(clusterId)?.collections.get(kindKey)?.get(namespace, name);
+  }
+
+  getByUid(clusterId: string, uid: string): ResourceRecord | undefined {
+    return this.clusters.get(clusterId)?.byUid.get(uid);
+  }
+
+  getById(id: number): ResourceRecord | undefined {
+    return this.byId.get(id);
+  }
+
+  objectOf(record: ResourceRecord): KubeObject {
+    return this.objects.get(record);
+  }
+
+  query(filter: CompiledFilter, page: PageRequest): Page {
+    return runQuery(this.queryContext, filter, page, this.maxPageSize);
+  }
+
+  count(filter: CompiledFilter): number {
+    return countMatching(this.queryContext, filter);
+  }
+
+  selectIds(clusterId: string, kindKey: string, namespace: string | undefined, selector: LabelSelector): number[] {
+    const coll = this.clusters.get(clusterId)?.collections.get(kindKey);
+    if (!coll) return [];
+    const out: number[] = [];
+    for (const g of coll.labels.matchingGroups(selector, namespace)) for (const id of g.ids) out.push(id);
+    return out.sort((a, b) => a - b);
+  }
+
+  ownedBy(clusterId: string, ownerUid: string): number[] {
+    return this.clusters.get(clusterId)?.owners.ids(ownerUid) ?? [];
+  }
+
+  podsOnNode(clusterId: string, nodeName: string): number[] {
+    return this.clusters.get(clusterId)?.nodes.ids(nodeName) ?? [];
+  }
+
+  /** Object counts per kind (registered kinds included at 0), for one cluster or summed over all, in kindKey order. */
+  kinds(clusterId?: string): KindCount[] {
+    const counts = new Map<string, KindCount>();
+    for (const cluster of this.clustersFor(clusterId)) {
+      for (const kind of cluster.kinds.values()) {
+        const key = kindKeyOf(kind);
+        if (!counts.has(key)) counts.set(key, { kind: cluster.collections.get(key)?.kind ?? kind, count: 0 });
+      }
+      for (const coll of cluster.collections.values()) {
+        const entry = counts.get(coll.kindKey);
+        if (entry) entry.count += coll.size;
+        else counts.set(coll.kindKey, { kind: coll.kind, count: coll.size });
+      }
+    }
+    return [...counts.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, c]) => c);
+  }
+
+  knownKinds(clusterId?: string): KindInfo[] {
+    const out = new Map<string, KindInfo>();
+    for (const cluster of this.clustersFor(clusterId)) for (const [k, kind] of cluster.kinds) if (!out.has(k)) out.set(k, kind);
+    return [...out.values()];
+  }
+
+  onChange(listener: ChangeListener): () => void {
+    this.listeners.push(listener);
+    return () => {
+      const i = this.listeners.indexOf(listener);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
+  }
+
+  // ---------------------------------------------------------------- writer
+
+  sinkFor(clusterId: string, kind: KindInfo, options: StoreSinkOptions = {}): ReflectorSink {
+    const cluster = this.clusterState(clusterId);
+    cluster.registerKind(kind);
+    const key = kindKeyOf(kind);
+    let coll = cluster.collections.get(key);
+    if (!coll) {
+      coll = new Collection(cluster.clusterId, kind, key);
+      cluster.addCollection(coll);
+    } else {
+      coll.kind = kind;
+    }
+    coll.keepSecretValues = options.keepSecretValues === true;
+    coll.replaceOrigin = options.replaceOrigin ?? 'relist';
+    const c = coll;
+    return {
+      beginReplace: () => {
+        c.replaceSeen = new Set();
+      },
+      replaceItem: (obj) => {
+        this.guard(c, 'replaceItem', () => this.upsert(cluster, c, obj, c.replaceOrigin));
+      },
+      endReplace: (resourceVersion) => {
+        this.guard(c, 'endReplace', () => this.endReplace(cluster, c, resourceVersion));
+      },
+      abortReplace: () => {
+        c.replaceSeen = undefined;
+      },
+      apply: (type, obj) => {
+        this.guard(c, 'apply', () => {
+          if (type === 'DELETED') this.applyDeleted(cluster, c, obj);
+          else this.upsert(cluster, c, obj, 'watch');
+        });
+      },
+      setResourceVersion: (resourceVersion) => {
+        if (typeof resourceVersion === 'string' && resourceVersion !== '') c.resourceVersion = resourceVersion;
+      },
+    };
+  }
+
+  /**
+   * Announces kinds a cluster serves without watching them (discovery), so
+   * that `knownKinds` can resolve user-typed names.
+   */
+  registerKinds(clusterId: string, kinds: readonly KindInfo[]): void {
+    const cluster = this.clusterState(clusterId);
+    for (const k of kinds) cluster.registerKind(k);
+  }
+
+  removeCluster(clusterId: string): void {
+    const cluster = this.clusters.get(clusterId);
+    if (!cluster) return;
+    for (const coll of cluster.sortedCollections()) {
+      coll.dropSorted();
+      for (const r of [...coll.records()]) this.removeRecord(cluster, coll, r, 'removed', undefined);
+    }
+    this.clusters.delete(clusterId);
+    this.orderedClusters = undefined;
+  }
+
+  resourceVersionOf(clusterId: string, kindKey: string): string | undefined {
+    return this.clusters.get(clusterId)?.collections.get(kindKey)?.resourceVersion;
+  }
+
+  /** Per-collection object and change counts (metrics, diagnostics). */
+  *collectionStats(): IterableIterator<CollectionStats> {
+    for (const cluster of this.clusters.values()) {
+      for (const c of cluster.collections.values()) yield { clusterId: c.clusterId, kindKey: c.kindKey, objects: c.size, changes: c.changes };
+    }
+  }
+
+  /** Number of objects in the store. */
+  get size(): number {
+    return this.byId.size;
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private clusterState(clusterId: string): ClusterState {
+    let cluster = this.clusters.get(clusterId);
+    if (!cluster) {
+      cluster = new ClusterState(clusterId);
+      this.clusters.set(clusterId, cluster);
+      this.orderedClusters = undefined;
+    }
+    return cluster;
+  }
+
+  private clustersFor(clusterId: string | undefined): ClusterState[] {
+    if (clusterId === undefined) return this.queryContext.sortedClusters() as ClusterState[];
+    const c = this.clusters.get(clusterId);
+    return c ? [c] : [];
+  }
+
+  /** Runs a sink operation; bad input is logged and dropped, never thrown at the reflector. */
+  private guard(c: Collection, op: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      log.error({ clusterId: c.clusterId, kind: c.kindKey, op, err: describeError(e) }, 'store: sink operation failed');
+    }
+  }
+
+  private intern(s: string): string {
+    const found = this.strings.get(s);
+    if (found !== undefined) return found;
+    this.strings.set(s, s);
+    return s;
+  }
+
+  private upsert(cluster: ClusterState, coll: Collection, obj: KubeObject, origin: ChangeOrigin): void {
+    const meta = obj?.metadata;
+    const name = meta?.name;
+    if (typeof name !== 'string' || name === '') {
+      log.warn({ clusterId: coll.clusterId, kind: coll.kindKey }, 'store: object without metadata.name ignored');
+      return;
+    }
+    const namespace = coll.kind.namespaced && typeof meta.namespace === 'string' ? this.intern(meta.namespace) : '';
+    const uid = typeof meta.uid === 'string' ? meta.uid : '';
+    const resourceVersion = typeof meta.resourceVersion === 'string' ? meta.resourceVersion : '';
+    let existing = coll.get(namespace, name);
+    if (existing !== undefined && existing.uid === uid && existing.resourceVersion === resourceVersion) {
+      coll.replaceSeen?.add(existing.id);
+      return;
+    }
+    if (existing !== undefined && existing.uid !== uid) {
+      this.removeRecord(cluster, coll, existing, origin, undefined);
+      existing = undefined;
+    }
+    const id = existing?.id ?? this.nextId++;
+    const { record, object } = this.buildRecord(cluster, coll, obj, id, namespace, name, uid, resourceVersion, true);
+
+    if (existing === undefined) {
+      coll.add(record);
+      this.byId.set(id, record);
+      if (uid !== '') cluster.byUid.set(uid, record);
+    } else {
+      coll.replace(existing, record);
+      this.byId.set(id, record);
+      if (uid !== '') cluster.byUid.set(uid, record);
+      this.unindexRefs(cluster, existing);
+      this.labelSets.release(existing.labelSet);
+      this.objects.delete(id);
+    }
+    coll.replaceSeen?.add(id);
+    const type: ChangeType = existing === undefined ? 'ADDED' : 'MODIFIED';
+    coll.changes[type]++;
+    this.emit({ type, record, previous: existing, object, at: Date.now(), origin });
+  }
+
+  /**
+   * Builds the record of `obj` (slimmed, summarized, packed). With `index`,
+   * takes the label set reference and adds the owner/node postings the
+   * record names (the caller stores the record); otherwise the record is a
+   * detached final state.
+   */
+  private buildRecord(
+    cluster: ClusterState,
+    coll: Collection,
+    obj: KubeObject,
+    id: number,
+    namespace: string,
+    name: string,
+    uid: string,
+    resourceVersion: string,
+    index: boolean,
+  ): { record: StoredRecord; object: KubeObject } {
+    const meta = obj.metadata;
+    const labelSet = this.labelSets.acquire(isPlainObject(meta.labels) ? meta.labels : undefined);
+    if (!index) this.labelSets.release(labelSet);
+    const isSecret = coll.kindKey === 'Secret';
+    const object = slimObject(obj, { isSecret, keepSecretValues: coll.keepSecretValues, labels: labelSet.labels });
+    const json = JSON.stringify(object);
+    const status = summarizeStatus(coll.kindKey, object);
+
+    // owners: controller first; postings give the interned uid strings
+    const ownerKeys = ownerUidsOf(meta.ownerReferences);
+    let owners: string | string[] | undefined;
+    let anchorPosting: ReturnType<ClusterState['owners']['add']> | undefined;
+    if (ownerKeys.length > 0) {
+      const interned: string[] = [];
+      for (const u of ownerKeys) {
+        if (index) {
+          const p = cluster.owners.add(u, id);
+          interned.push(p.key);
+          anchorPosting ??= p;
+        } else {
+          interned.push(cluster.owners.get(u)?.key ?? u);
+        }
+      }
+      owners = interned.length === 1 ? interned[0] : interned;
+    }
+    let nodeName: string | undefined;
+    if (coll.kindKey === 'Pod') {
+      const n = (obj.spec as { nodeName?: unknown } | undefined)?.nodeName;
+      if (typeof n === 'string' && n !== '') nodeName = index ? cluster.nodes.add(n, id).key : (cluster.nodes.get(n)?.key ?? n);
+    }
+
+    // compression base: a live sibling (same controller) if there is one, else the kind's dictionary
+    let base: Base | undefined;
+    let becomesAnchor = false;
+    if (this.codec.compression !== 'none') {
+      const anchor = anchorPosting?.extra;
+      if (anchor !== undefined && anchor.id !== id && this.byId.get(anchor.id) === anchor) base = anchor;
+      else {
+        base = this.codec.kindDictionary(coll.kindKey, json);
+        becomesAnchor = anchorPosting !== undefined;
+      }
+    }
+    const packed = this.codec.encode(json, base);
+    const record = new StoredRecord(
+      id,
+      coll.clusterId,
+      coll.kind,
+      coll.kindKey,
+      namespace,
+      name,
+      uid,
+      resourceVersion,
+      typeof meta.creationTimestamp === 'string' ? meta.creationTimestamp : undefined,
+      status === undefined ? undefined : this.intern(status),
+      labelSet,
+      owners,
+      nodeName,
+      packed.packed,
+      packed.base,
+      this.codec,
+    );
+    if (becomesAnchor && (packed.base === undefined || packed.base instanceof KindDictionary)) anchorPosting!.extra = record;
+    return { record, object };
+  }
+
+  /** Removes the owner/node postings of a replaced or removed record. */
+  private unindexRefs(cluster: ClusterState, r: StoredRecord): void {
+    const owners = r.owners;
+    if (owners !== undefined) {
+      if (typeof owners === 'string') this.unlinkOwner(cluster, owners, r);
+      else for (const u of owners) this.unlinkOwner(cluster, u, r);
+    }
+    if (r.nodeName !== undefined) this.unlinkNode(cluster, r.nodeName, r);
+  }
+
+  private unlinkOwner(cluster: ClusterState, uid: string, r: StoredRecord): void {
+    // a MODIFIED keeps the id: the new version may have re-added it
+    const current = this.byId.get(r.id);
+    if (current !== undefined && current !== r && current.ownerUids().includes(uid)) return;
+    cluster.owners.remove(uid, r.id);
+  }
+
+  private unlinkNode(cluster: ClusterState, node: string, r: StoredRecord): void {
+    const current = this.byId.get(r.id);
+    if (current !== undefined && current !== r && current.nodeName === node) return;
+    cluster.nodes.remove(node, r.id);
+  }
+
+  private applyDeleted(cluster: ClusterState, coll: Collection, obj: KubeObject): void {
+    const meta = obj?.metadata;
+    const name = meta?.name;
+    if (typeof name !== 'string') return;
+    const namespace = coll.kind.namespaced && typeof meta.namespace === 'string' ? meta.namespace : '';
+    const existing = coll.get(namespace, name);
+    if (existing === undefined) return;
+    const uid = typeof meta.uid === 'string' ? meta.uid : '';
+    if (uid !== '' && existing.uid !== '' && uid !== existing.uid) return; // a DELETED of an older incarnation
+    this.removeRecord(cluster, coll, existing, 'watch', obj);
+  }
+
+  private endReplace(cluster: ClusterState, coll: Collection, resourceVersion: string): void {
+    const seen = coll.replaceSeen;
+    coll.replaceSeen = undefined;
+    if (seen !== undefined) {
+      const gone: StoredRecord[] = [];
+      for (const r of coll.records()) if (!seen.has(r.id)) gone.push(r);
+      for (const r of gone) this.removeRecord(cluster, coll, r, coll.replaceOrigin, undefined);
+    }
+    if (typeof resourceVersion === 'string' && resourceVersion !== '') coll.resourceVersion = resourceVersion;
+  }
+
+  /**
+   * Drops a record from every index and emits DELETED. The event carries
+   * `finalObject`'s state when given (a watch DELETED's last state) and the
+   * stored record otherwise.
+   */
+  private removeRecord(cluster: ClusterState, coll: Collection, r: StoredRecord, origin: ChangeOrigin, finalObject: KubeObject | undefined): void {
+    coll.delete(r);
+    this.byId.delete(r.id);
+    if (r.uid !== '' && cluster.byUid.get(r.uid) === r) cluster.byUid.delete(r.uid);
+    this.unindexRefs(cluster, r);
+    this.labelSets.release(r.labelSet);
+    this.objects.delete(r.id);
+    coll.changes.DELETED++;
+    let record = r;
+    let object: KubeObject | undefined;
+    const finalRv = finalObject?.metadata?.resourceVersion;
+    if (finalObject !== undefined && typeof finalRv === 'string' && finalRv !== r.resourceVersion) {
+      const built = this.buildRecord(cluster, coll, finalObject, r.id, r.namespace, r.name, r.uid, finalRv, false);
+      record = built.record;
+      object = built.object;
+    }
+    this.emit({ type: 'DELETED', record, previous: record, object, at: Date.now(), origin });
+  }
+
+  private emit(event: ChangeEvent): void {
+    const listeners = this.listeners;
+    for (let i = 0; i < listeners.length; i++) {
+      try {
+        listeners[i](event);
+      } catch (e) {
+        log.error({ clusterId: event.record.clusterId, kind: event.record.kind.kind, type: event.type, err: describeError(e) }, 'store: change listener threw');
+      }
+    }
+  }
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** Owner uids of ownerReferences, the controller first, without duplicates. */
+function ownerUidsOf(refs: OwnerReference[] | undefined): string[] {
+  if (!Array.isArray(refs) || refs.length === 0) return [];
+  const out: string[] = [];
+  for (const ref of refs) {
+    const uid = ref?.uid;
+    if (typeof uid !== 'string' || uid === '' || out.includes(uid)) continue;
+    if (ref.controller === true) out.unshift(uid);
+    else out.push(uid);
+  }
+  return out;
+}
