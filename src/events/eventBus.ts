@@ -208,7 +208,7 @@ export class EventBus {
       const seq = this.history.expectedSeq;
       const ingestedAt = this.now();
       const previous = change.type === 'MODIFIED' ? change.previous : undefined;
-      const entry = new HistoryEntry(seq, this.codec.encode(seq), ingestedAt, change.type, change.record, previous, change.at, change.origin);
+      const entry = new HistoryEntry(seq, this.codec, ingestedAt, change.type, change.record, previous, change.at, change.origin);
       this.history.append(entry, ingestedAt);
       if (this.index.size === 0) return;
       this.current = entry;

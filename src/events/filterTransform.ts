@@ -33,6 +33,10 @@ import type { BusEvent, RecordMatcher } from './types.js';
  * client is expected to know the matching set at that point (e.g. from a
  * `resources` query); the stream does not begin with a snapshot.
  *
+ * The matcher must decide from the record's cluster, kind, namespace, name,
+ * labels and status only (what a CompiledFilter names); for two versions of
+ * one object with the same labels and status it is evaluated once.
+ *
  * A DELETED whose record does not match (the object had stopped matching
  * before it was deleted) is not delivered: the subscriber was already told.
  */
@@ -43,7 +47,7 @@ export function eventFor(filter: CompiledFilter, entry: HistoryEntry, matches: R
       return matches(filter, entry.record) ? entry.asIs() : undefined;
     case 'MODIFIED': {
       const now = matches(filter, entry.record);
-      const before = entry.previous !== undefined && matches(filter, entry.previous);
+      const before = entry.filterFieldsUnchanged ? now : entry.previous !== undefined && matches(filter, entry.previous);
       if (now) return before ? entry.asIs() : entry.asAdded();
       return before ? entry.asFilterExit() : undefined;
     }

@@ -1,4 +1,5 @@
 import type { ChangeOrigin, ChangeType, ResourceRecord } from '../store/types.js';
+import type { CursorCodec } from './cursor.js';
 import type { BusEvent } from './types.js';
 
 /** Rough per-record overhead (object, strings other than json, label map) added to the JSON length in byte estimates. */
@@ -19,12 +20,21 @@ export class HistoryEntry {
   private asIsEvent: BusEvent | undefined;
   private asAddedEvent: BusEvent | undefined;
   private asExitEvent: BusEvent | undefined;
+  private cursorString: string | undefined;
   /** Estimated bytes kept alive by this entry's records. */
   readonly bytes: number;
+  /**
+   * For a MODIFIED: whether the fields a filter can look at and that can
+   * change between two versions of one object (labels, status) are the same
+   * before and after; then "matched before" equals "matches now" for every
+   * filter. Labels are compared by identity: the store interns label maps.
+   */
+  readonly filterFieldsUnchanged: boolean;
 
   constructor(
     readonly seq: number,
-    readonly cursor: string,
+    /** Encodes the cursor when a subscriber first needs it (most changes reach no subscriber). */
+    private readonly codec: CursorCodec,
     /** Bus clock at ingest, for age-based pruning. */
     readonly ingestedAt: number,
     readonly type: ChangeType,
@@ -35,6 +45,11 @@ export class HistoryEntry {
     readonly origin: ChangeOrigin,
   ) {
     this.bytes = estimateRecordBytes(record) + (previous && previous !== record ? estimateRecordBytes(previous) : 0);
+    this.filterFieldsUnchanged = previous !== undefined && previous.labels === record.labels && previous.status === record.status;
+  }
+
+  get cursor(): string {
+    return (this.cursorString ??= this.codec.encode(this.seq));
   }
 
   /** The change with its own type. */
@@ -53,9 +68,10 @@ export class HistoryEntry {
   }
 
   private make(type: BusEvent['type'], record: ResourceRecord, current: ResourceRecord | undefined): BusEvent {
+    const cursor = this.cursor;
     const event: BusEvent = current
-      ? { type, clusterId: record.clusterId, record, cursor: this.cursor, at: this.at, origin: this.origin, current }
-      : { type, clusterId: record.clusterId, record, cursor: this.cursor, at: this.at, origin: this.origin };
+      ? { type, clusterId: record.clusterId, record, cursor, at: this.at, origin: this.origin, current }
+      : { type, clusterId: record.clusterId, record, cursor, at: this.at, origin: this.origin };
     return Object.freeze(event);
   }
 }
