@@ -49,7 +49,7 @@ export function deleteObject(store: SimStoreInternals, kind: SimKind, namespace:
   if (req.preconditions?.resourceVersion !== undefined && req.preconditions.resourceVersion !== md.resourceVersion) {
     throw apiErrors.preconditionFailed(kind.kind, kind.group, name, 'ResourceVersion', req.preconditions.resourceVersion, md.resourceVersion ?? '');
   }
-  const opts = { manager: req.manager, dryRun: req.dryRun, checkResourceVersion: false, statusIsManaged: true };
+  const opts = { manager: req.manager, dryRun: req.dryRun, checkResourceVersion: false, statusIsManaged: true, allowDeletionChange: true };
 
   // Namespaces: Terminating until the namespace controller empties them and drops spec.finalizers.
   if (kind.group === '' && kind.kind === 'Namespace') {

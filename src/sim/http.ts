@@ -72,7 +72,8 @@ export function sendStatus(req: IncomingMessage, res: ServerResponse, status: St
 }
 
 export function sendError(req: IncomingMessage, res: ServerResponse, err: SimApiError, ctx: ResponseContext): void {
-  sendStatus(req, res, err.status, ctx, { ...err.headers });
+  // The apiserver's 406 answers are pretty-printed (they bypass the negotiated encoder).
+  sendStatus(req, res, err.status, ctx, { ...err.headers }, err.code === 406);
 }
 
 /** "404 page not found" as Go's mux answers an unknown path. */

@@ -25,6 +25,8 @@ export interface WriteOptions {
   keepManagedFields?: boolean;
   /** Check `metadata.resourceVersion` of the new object against the stored one (PUT). Default true. */
   checkResourceVersion?: boolean;
+  /** Let this write change deletionTimestamp / deletionGracePeriodSeconds (graceful deletion shortening). */
+  allowDeletionChange?: boolean;
 }
 
 /** The watch-cache and snapshot view of the store the HTTP layer uses. */
@@ -48,7 +50,7 @@ export interface SimStoreInternals extends SimStore {
   deleteWith(kind: SimKind, namespace: string | undefined, name: string, opts: { dryRun?: boolean; finalState?: KubeObject }): KubeObject | undefined;
   /** Like a restart of the apiserver: every kind's watch cache starts over at the current RV. */
   resetWatchCache(): void;
-  /** Forget the watch history and compact etcd at the current RV. */
+  /** Forget the watch history and compact etcd past the current RV (every earlier continue token expires). */
   compact(): void;
   /** Compacts etcd at `rv` (continue tokens and Exact lists at older RVs expire). */
   compactEtcd(rv: number): void;
@@ -285,7 +287,8 @@ class MemoryStore implements SimStoreInternals {
 
   compact(): void {
     this.resetWatchCache();
-    this.compactEtcd(this.rv);
+    // Everything handed out so far is gone: continue tokens and exact reads at any earlier RV expire.
+    this.compactEtcd(this.rv + 1);
   }
 
   compactEtcd(rv: number): void {
@@ -418,12 +421,10 @@ class MemoryStore implements SimStoreInternals {
     md.uid = prevObj.metadata.uid;
     md.creationTimestamp = prevObj.metadata.creationTimestamp;
     md.resourceVersion = prevObj.metadata.resourceVersion;
-    if (prevObj.metadata.deletionTimestamp) {
+    // Once set, deletionTimestamp only moves through deleteObject (which passes the new value explicitly).
+    if (prevObj.metadata.deletionTimestamp && !opts.allowDeletionChange) {
       md.deletionTimestamp = prevObj.metadata.deletionTimestamp;
       md.deletionGracePeriodSeconds = prevObj.metadata.deletionGracePeriodSeconds;
-    } else if (opts.subresource !== undefined || !opts.keepManagedFields) {
-      // Clients cannot set deletionTimestamp through an update.
-      if (md.deletionTimestamp && opts.subresource) delete md.deletionTimestamp;
     }
     if (md.generateName === undefined && prevObj.metadata.generateName) md.generateName = prevObj.metadata.generateName;
     if (tracksGeneration(kind)) {
