@@ -27,8 +27,8 @@ const OWNED_BY = RELATION_TYPE_CODE.OWNED_BY;
 const SELECTS = RELATION_TYPE_CODE.SELECTS;
 const MANAGES = RELATION_TYPE_CODE.MANAGES;
 const ALL_TYPES = (1 << RELATION_TYPES.length) - 1;
-/** Page size of the initial walk over the catalog. */
-const BUILD_PAGE = 1000;
+/** Page size of the initial walk over the catalog (the store's default maximum page size). */
+const BUILD_PAGE = 500;
 const MAX_DEPTH = 5;
 const DEFAULT_MAX_NODES = 1000;
 const EVERYTHING: CompiledFilter = {

@@ -1,7 +1,8 @@
 import { BUILTIN_KINDS, parseApiVersion, type KindInfo } from '../../../src/kube/kinds.js';
 import type { KubeObject } from '../../../src/kube/types.js';
+import { ResourceStore } from '../../../src/store/resourceStore.js';
 import type { ResourceReader } from '../../../src/store/types.js';
-import { InterimStore } from './interimStore.js';
+import type { ReflectorSink } from '../../../src/watch/sink.js';
 
 const EVENTS_V1: KindInfo = { group: 'events.k8s.io', version: 'v1', kind: 'Event', plural: 'events', namespaced: true };
 
@@ -15,8 +16,8 @@ export function kindOf(o: KubeObject): KindInfo {
 }
 
 /**
- * A catalog the graph can be tested against: objects go in the way a
- * reflector's watch events would.
+ * A real ResourceStore the graph can be tested against: objects go in
+ * through the store's sinks, as a reflector's watch events would.
  */
 export interface TestCatalog {
   readonly reader: ResourceReader;
@@ -26,13 +27,21 @@ export interface TestCatalog {
 }
 
 export function newCatalog(): TestCatalog {
-  const store = new InterimStore();
+  const store = new ResourceStore();
+  const sinks = new Map<string, ReflectorSink>();
+  const sink = (clusterId: string, o: KubeObject) => {
+    const kind = kindOf(o);
+    const key = `${clusterId}|${kind.group}|${kind.kind}`;
+    let s = sinks.get(key);
+    if (!s) sinks.set(key, (s = store.sinkFor(clusterId, kind)));
+    return s;
+  };
   let rv = 1000;
   const stamp = (o: KubeObject): KubeObject => ({ ...o, metadata: { ...o.metadata, resourceVersion: String(++rv) } });
   return {
     reader: store,
-    add: (o, c = 'c1') => store.apply('ADDED', c, kindOf(o), stamp(o)),
-    modify: (o, c = 'c1') => store.apply('MODIFIED', c, kindOf(o), stamp(o)),
-    remove: (o, c = 'c1') => store.apply('DELETED', c, kindOf(o), o),
+    add: (o, c = 'c1') => sink(c, o).apply('ADDED', stamp(o)),
+    modify: (o, c = 'c1') => sink(c, o).apply('MODIFIED', stamp(o)),
+    remove: (o, c = 'c1') => sink(c, o).apply('DELETED', stamp(o)),
   };
 }
