@@ -45,8 +45,9 @@ export class HealthMonitor {
     private readonly timing: HealthTiming = DEFAULT_HEALTH_TIMING,
   ) {}
 
-  start(): void {
-    this.schedule(0);
+  /** Schedules the first probe, after `delayMs` (the registry paces bursts of new clusters). */
+  start(delayMs = 0): void {
+    this.schedule(delayMs);
   }
 
   /** Probe soon (a request just failed, or succeeded while the cluster looked unreachable). No effect while auth is failing. */

@@ -80,9 +80,9 @@ export class ManagedCluster implements ClusterHandle {
     return this.status;
   }
 
-  /** Starts probing (the first probe at once). Returns immediately. */
-  start(): void {
-    if (!this.lifetime.signal.aborted) this.health.start();
+  /** Starts probing (the first probe after `delayMs`). Returns immediately. */
+  start(delayMs = 0): void {
+    if (!this.lifetime.signal.aborted) this.health.start(delayMs);
   }
 
   info(): ClusterInfo {

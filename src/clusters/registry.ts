@@ -8,6 +8,7 @@ import { gauge } from '../util/metrics.js';
 import { DEFAULT_HEALTH_TIMING, type HealthTiming } from './healthMonitor.js';
 import { ManagedCluster } from './managedCluster.js';
 import type { ClusterPersistence } from './persistence.js';
+import { TokenBucket } from './tokenBucket.js';
 import type { ClusterEvent, ClusterHandle } from './types.js';
 
 export type { ClusterStatus, SyncReport } from './clusterStatus.js';
@@ -15,6 +16,15 @@ export type { ClusterInfo, ClusterHandle, ClusterEvent, ClusterEventType } from 
 export type { ClusterPersistence } from './persistence.js';
 
 const clustersGauge = gauge<'status'>({ name: 'kubeatlas_clusters', help: 'Registered clusters by status.', labelNames: ['status'] });
+
+/**
+ * First probes start at most this fast across the registry: a burst of new
+ * clusters (start-up with hundreds of entries, scripted adds) would otherwise
+ * open hundreds of TLS handshakes in one event-loop turn. Only the start is
+ * paced, so a hanging cluster never delays another one's probe.
+ */
+const FIRST_PROBES_PER_SECOND = 100;
+const FIRST_PROBES_BURST = 20;
 
 export interface ClusterRegistryOptions {
   config: Config;
@@ -55,6 +65,7 @@ export class ClusterRegistry {
   private closed = false;
   private saveChain: Promise<void> = Promise.resolve();
   private queuedSave: Promise<void> | undefined;
+  private readonly firstProbes = new TokenBucket(FIRST_PROBES_PER_SECOND, FIRST_PROBES_BURST);
 
   constructor(opts: ClusterRegistryOptions) {
     this.config = opts.config;
@@ -118,7 +129,7 @@ export class ClusterRegistry {
     }
     if (this.clusters.get(spec.clusterId) !== cluster) return cluster; // removed while saving
     this.emit({ type: 'ADDED', clusterId: spec.clusterId, cluster: cluster.info(), at: new Date().toISOString() });
-    cluster.start();
+    cluster.start(this.firstProbes.reserve());
     this.updateGauge();
     this.log.info({ clusterId: spec.clusterId, authMethod: spec.authMethod }, 'cluster added');
     if (opts.waitForReady) await cluster.waitSettled(spec.timeoutSeconds * 1000 + 1_000);
@@ -189,7 +200,7 @@ export class ClusterRegistry {
     const cluster = this.create(spec, source, materialError);
     this.clusters.set(spec.clusterId, cluster);
     this.emit({ type: 'ADDED', clusterId: spec.clusterId, cluster: cluster.info(), at: new Date().toISOString() });
-    cluster.start();
+    cluster.start(this.firstProbes.reserve());
   }
 
   private create(spec: ClusterSpec, source: 'config' | 'runtime', materialError: string | undefined): ManagedCluster {

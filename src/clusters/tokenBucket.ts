@@ -27,10 +27,8 @@ export class TokenBucket {
    */
   take(signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
-    this.refill();
-    this.tokens -= 1;
-    if (this.tokens >= 0) return Promise.resolve();
-    const waitMs = (-this.tokens / this.qps) * 1000;
+    const waitMs = this.reserve();
+    if (waitMs <= 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       const onAbort = () => {
         clearTimeout(timer);
@@ -43,6 +41,13 @@ export class TokenBucket {
       }, waitMs);
       signal?.addEventListener('abort', onAbort, { once: true });
     });
+  }
+
+  /** Reserves the next token without waiting; returns in how many ms it is due (0 = now). */
+  reserve(): number {
+    this.refill();
+    this.tokens -= 1;
+    return this.tokens >= 0 ? 0 : (-this.tokens / this.qps) * 1000;
   }
 
   /** Tokens available now (negative while callers are waiting). */
