@@ -1,4 +1,4 @@
-import { kindKey, type KindInfo } from '../kube/kinds.js';
+import { kindKeyOf, matchesFilter } from '../store/filter.js';
 import type { ChangeEvent, CompiledFilter } from '../store/types.js';
 import { KubeatlasError } from '../util/errors.js';
 import { logger } from '../util/logger.js';
@@ -6,7 +6,6 @@ import { CursorCodec, decodeCursor, newEpoch } from './cursor.js';
 import { EventHistory } from './eventHistory.js';
 import { eventFor } from './filterTransform.js';
 import { HistoryEntry } from './historyEntry.js';
-import { localMatchesFilter } from './localMatcher.js';
 import { tallies } from './metrics.js';
 import { ResourceSubscription, type ReplayHost } from './resourceSubscription.js';
 import { SubscriberIndex } from './subscriberIndex.js';
@@ -112,7 +111,7 @@ export class EventBus {
       throw new KubeatlasError('CONFIG_INVALID', 'event bus option epoch must be 1-32 characters of [A-Za-z0-9_-]', { field: 'epoch' });
     }
     this.now = options.now ?? Date.now;
-    this.matches = options.matches ?? localMatchesFilter;
+    this.matches = options.matches ?? matchesFilter;
     this.defaultQueueSize = Math.min(o.queueSize, o.maxQueueSize);
     this.maxQueueSize = o.maxQueueSize;
     this.maxSubscriptions = o.maxSubscriptions;
@@ -212,7 +211,7 @@ export class EventBus {
       this.history.append(entry, ingestedAt);
       if (this.index.size === 0) return;
       this.current = entry;
-      this.index.forEachCandidate(change.record.clusterId, kindKeyOf(change.record.kind), this.deliver);
+      this.index.forEachCandidate(change.record.clusterId, kindKeyOf(change.record), this.deliver);
     } catch (e) {
       log.error({ err: e }, 'event bus failed to ingest a change');
     } finally {
@@ -261,15 +260,6 @@ function slowSubscriberError(queueSize: number, lastCursor: string | undefined):
     `The subscription was too slow to keep up (more than ${queueSize} events waiting) and was disconnected; resubscribe with \`since\` set to the cursor of the last event received.`,
     lastCursor === undefined ? { queueSize } : { queueSize, lastCursor },
   );
-}
-
-const kindKeys = new WeakMap<KindInfo, string>();
-
-/** kindKey() cached per shared KindInfo object (records share them). */
-function kindKeyOf(kind: KindInfo): string {
-  let key = kindKeys.get(kind);
-  if (key === undefined) kindKeys.set(kind, (key = kindKey(kind)));
-  return key;
 }
 
 function definedOnly<T extends object>(o: T): Partial<T> {

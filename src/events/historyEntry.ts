@@ -1,14 +1,8 @@
+import { retainedBytesOf } from '../store/record.js';
 import type { ChangeOrigin, ChangeType, ResourceRecord } from '../store/types.js';
 import type { CursorCodec } from './cursor.js';
 import type { BusEvent } from './types.js';
 
-/** Rough per-record overhead (object, strings other than json, label map) added to the JSON length in byte estimates. */
-const RECORD_OVERHEAD_BYTES = 256;
-
-/** Estimated bytes a record keeps alive (V8 keeps ASCII JSON at one byte per char). */
-export function estimateRecordBytes(record: ResourceRecord): number {
-  return RECORD_OVERHEAD_BYTES + record.json.length;
-}
 
 /**
  * One change as the bus numbered it. Holds the records (immutable, usually
@@ -44,7 +38,7 @@ export class HistoryEntry {
     readonly at: number,
     readonly origin: ChangeOrigin,
   ) {
-    this.bytes = estimateRecordBytes(record) + (previous && previous !== record ? estimateRecordBytes(previous) : 0);
+    this.bytes = retainedBytesOf(record) + (previous && previous !== record ? retainedBytesOf(previous) : 0);
     this.filterFieldsUnchanged = previous !== undefined && previous.labels === record.labels && previous.status === record.status;
   }
 

@@ -7,7 +7,7 @@ import { POD, createCatalog, filterOf, pod, type TestCatalog } from './support/c
 import { heapUsedAfterGc } from './support/heap.js';
 import { take } from './support/iterate.js';
 
-/** MODIFIED churn over 500 pods (~1 KB of JSON each), in bursts with a turn of the event loop between. */
+/** MODIFIED churn over 500 pods (each with ~800 B of incompressible annotation), in bursts with a turn of the event loop between. */
 async function churn(catalog: TestCatalog, changes: number, startAt: number): Promise<void> {
   for (let n = startAt; n < startAt + changes; n++) {
     const name = `p${n % 500}`;
@@ -22,14 +22,14 @@ describe('EventBus backpressure', () => {
 
   it('cuts off a stalled and a slow subscriber with LIMIT_EXCEEDED while 200 others receive everything, with bounded memory', async () => {
     const catalog = createCatalog();
-    const bus = new EventBus(catalog.source, { queueSize: 1000 });
+    const bus = new EventBus(catalog.store, { queueSize: 1000 });
     buses.push(bus);
 
     const counts = new Array<number>(200).fill(0);
     const lastCursor = new Array<string>(200).fill('');
     const consumers = Array.from({ length: 200 }, async (_, i) => {
       // a mix of filters, all of which match every change
-      const filter = [filterOf(), filterOf({ clusters: ['c1'] }), filterOf({ kinds: [POD] }), filterOf({ labelSelector: 'app=web' })][i % 4];
+      const filter = [filterOf(), filterOf({ clusters: ['c1'] }), filterOf({ kinds: ['Pod'] }), filterOf({ labelSelector: 'app=web' })][i % 4];
       const sub = bus.subscribe(filter);
       for await (const e of sub) {
         counts[i]++;
@@ -85,7 +85,7 @@ describe('EventBus backpressure', () => {
     expect(slowGot.length).toBeGreaterThan(1000);
     expect(slowGot.length).toBeLessThan(1100);
 
-    // 20 000 more changes (~28 MB of records, had anything kept them) did not grow the heap:
+    // 20 000 more changes (~25 MB of records and events, had anything kept them) did not grow the heap:
     // the history (10 000 events) and the cut-off subscribers' queues are bounded
     const growthMb = (heapAfterSecond - heapAfterFirst) / 1024 / 1024;
     console.log(`heap after 20k changes ${(heapAfterFirst / 1048576).toFixed(1)} MB, after 40k ${(heapAfterSecond / 1048576).toFixed(1)} MB (growth ${growthMb.toFixed(1)} MB)`);
@@ -95,9 +95,9 @@ describe('EventBus backpressure', () => {
 
   it('limits the total number of subscriptions', () => {
     const catalog = createCatalog();
-    const bus = new EventBus(catalog.source, { maxSubscriptions: 3 });
+    const bus = new EventBus(catalog.store, { maxSubscriptions: 3 });
     buses.push(bus);
-    const subs: Subscription<BusEvent>[] = [bus.subscribe(filterOf()), bus.subscribe(filterOf()), bus.subscribe(filterOf({ kinds: [POD] }))];
+    const subs: Subscription<BusEvent>[] = [bus.subscribe(filterOf()), bus.subscribe(filterOf()), bus.subscribe(filterOf({ kinds: ['Pod'] }))];
     expect(() => bus.subscribe(filterOf())).toThrow(expect.objectContaining({ code: 'LIMIT_EXCEEDED', details: { limit: 3 } }));
     subs[1].close();
     subs.push(bus.subscribe(filterOf()));
@@ -106,7 +106,7 @@ describe('EventBus backpressure', () => {
 
   it('rejects a queue size outside 1..maxQueueSize', () => {
     const catalog = createCatalog();
-    const bus = new EventBus(catalog.source, { maxQueueSize: 500 });
+    const bus = new EventBus(catalog.store, { maxQueueSize: 500 });
     buses.push(bus);
     for (const queueSize of [0, -1, 1.5, 501]) {
       expect(() => bus.subscribe(filterOf(), { queueSize })).toThrow(expect.objectContaining({ code: 'BAD_USER_INPUT', details: { field: 'queueSize', max: 500 } }));

@@ -16,7 +16,7 @@ describe('EventBus history bounds', () => {
 
   it('keeps at most historySize events; the oldest resumable cursor moves with it', async () => {
     const catalog = createCatalog();
-    const bus = new EventBus(catalog.source, { historySize: 100 });
+    const bus = new EventBus(catalog.store, { historySize: 100 });
     buses.push(bus);
     for (let i = 0; i < 1000; i++) catalog.apply('c1', POD, 'ADDED', pod(`p${i}`));
     const stats = bus.stats();
@@ -33,7 +33,7 @@ describe('EventBus history bounds', () => {
   it('drops events older than historyMaxAgeMs, also while no change arrives', async () => {
     let now = 1_000_000;
     const catalog = createCatalog();
-    const bus = new EventBus(catalog.source, { historyMaxAgeMs: 60_000, now: () => now });
+    const bus = new EventBus(catalog.store, { historyMaxAgeMs: 60_000, now: () => now });
     buses.push(bus);
     const start = bus.headCursor;
     for (let i = 0; i < 10; i++) {
@@ -60,20 +60,22 @@ describe('EventBus history bounds', () => {
 
   it('bounds the bytes of records the history keeps alive', () => {
     const catalog = createCatalog();
-    const bus = new EventBus(catalog.source, { historyMaxBytes: 1_000_000 });
+    const bus = new EventBus(catalog.store, { historyMaxBytes: 1_000_000 });
     buses.push(bus);
     for (let i = 0; i < 200; i++) catalog.apply('c1', POD, 'ADDED', pod(`big${i}`, { padding: 20_000 }));
     const stats = bus.stats();
+    // each pod keeps ~15 KB packed alive: the oldest events went, the newest stayed, right under the bound
     expect(stats.historyBytes).toBeLessThanOrEqual(1_000_000);
-    expect(stats.historyBytes).toBeGreaterThan(900_000);
-    expect(stats.historySize).toBeGreaterThan(40);
-    expect(stats.historySize).toBeLessThan(50);
+    expect(stats.historyBytes).toBeGreaterThan(950_000);
+    expect(stats.historySize).toBeGreaterThan(30);
+    expect(stats.historySize).toBeLessThan(100);
+    expect(stats.oldestResumableCursor).toBe(encodeCursor(bus.epoch, 200 - stats.historySize));
   });
 
   it('reports history size and subscribers through the Prometheus registry', async () => {
     const catalog = createCatalog();
     const before = await metricValue('kubeatlas_event_history_size');
-    const bus = new EventBus(catalog.source, { historySize: 30 });
+    const bus = new EventBus(catalog.store, { historySize: 30 });
     buses.push(bus);
     for (let i = 0; i < 50; i++) catalog.apply('c1', POD, 'ADDED', pod(`m${i}`));
     expect(await metricValue('kubeatlas_event_history_size')).toBe(before + 30);

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { EventBus } from '../../src/events/eventBus.js';
 import { tallies } from '../../src/events/metrics.js';
 import { SubscriptionQuota } from '../../src/events/subscriptionQuota.js';
-import { localMatchesFilter } from '../../src/events/localMatcher.js';
+import { matchesFilter } from '../../src/store/filter.js';
 import { KubeatlasError } from '../../src/util/errors.js';
 import { CONFIGMAP, DEPLOYMENT, POD, configMap, createCatalog, filterOf, pod } from './support/catalog.js';
 import { heapUsedAfterGc } from './support/heap.js';
@@ -13,7 +13,7 @@ describe('EventBus subscription lifecycle', () => {
   const buses: EventBus[] = [];
   const setup = (options: ConstructorParameters<typeof EventBus>[1] = {}) => {
     const catalog = createCatalog();
-    const bus = new EventBus(catalog.source, options);
+    const bus = new EventBus(catalog.store, options);
     buses.push(bus);
     return { catalog, bus };
   };
@@ -23,7 +23,7 @@ describe('EventBus subscription lifecycle', () => {
     const { catalog, bus } = setup();
     const ac = new AbortController();
     let closedCalls = 0;
-    const sub = bus.subscribe(filterOf({ clusters: ['c1'], kinds: [POD] }), { signal: ac.signal, onClose: () => closedCalls++ });
+    const sub = bus.subscribe(filterOf({ clusters: ['c1'], kinds: ['Pod'] }), { signal: ac.signal, onClose: () => closedCalls++ });
     expect(getEventListeners(ac.signal, 'abort')).toHaveLength(1);
     expect(bus.stats()).toMatchObject({ subscriptions: 1, live: 1 });
     for (let i = 0; i < 5; i++) catalog.apply('c1', POD, 'ADDED', pod(`p${i}`));
@@ -85,7 +85,7 @@ describe('EventBus subscription lifecycle', () => {
   it('leaves nothing behind after 10 000 subscribe/close cycles', async () => {
     const { catalog, bus } = setup();
     const baseline = tallies.resource.subscribers;
-    const filters = [filterOf(), filterOf({ clusters: ['c1', 'c2'] }), filterOf({ kinds: [POD, DEPLOYMENT], clusters: ['c3'] }), filterOf({ namespaces: ['payments'], labelSelector: 'app=web' })];
+    const filters = [filterOf(), filterOf({ clusters: ['c1', 'c2'] }), filterOf({ kinds: ['Pod', 'deployments.apps'], clusters: ['c3'] }), filterOf({ namespaces: ['payments'], labelSelector: 'app=web' })];
     const ac = new AbortController();
     const cycle = async (n: number) => {
       for (let i = 0; i < n; i++) {
@@ -132,7 +132,7 @@ describe('EventBus subscription lifecycle', () => {
     const { catalog, bus } = setup({
       matches: (f, r) => {
         if (f === poisoned) throw new Error('boom');
-        return localMatchesFilter(f, r);
+        return matchesFilter(f, r);
       },
     });
     const bad = bus.subscribe(poisoned);
@@ -163,7 +163,7 @@ describe('SubscriptionQuota', () => {
 
   it('ties a slot to a subscription through onClose', async () => {
     const catalog = createCatalog();
-    const bus = new EventBus(catalog.source);
+    const bus = new EventBus(catalog.store);
     const quota = new SubscriptionQuota(1);
     const open = () => {
       const release = quota.acquire('conn');

@@ -70,7 +70,7 @@ describe('EventBus resume with since', () => {
 
   it('a client that disconnects mid-stream (or is cut off as too slow) and resumes receives exactly what a client that stayed received', async () => {
     const catalog = createCatalog();
-    const bus = new EventBus(catalog.source);
+    const bus = new EventBus(catalog.store);
     buses.push(bus);
     const filter = filterOf({ labelSelector: 'app=web' });
 
@@ -119,7 +119,7 @@ describe('EventBus resume with since', () => {
 
   it('replays more than a queue holds (replay reads the history lazily), then continues live', async () => {
     const catalog = createCatalog();
-    const bus = new EventBus(catalog.source, { queueSize: 10 });
+    const bus = new EventBus(catalog.store, { queueSize: 10 });
     buses.push(bus);
     const since = bus.headCursor;
     for (let i = 0; i < 500; i++) catalog.apply('c1', POD, 'ADDED', pod(`p${i}`));
@@ -134,7 +134,7 @@ describe('EventBus resume with since', () => {
 
   it('resuming from the newest cursor delivers nothing old; from headCursor before a burst delivers the burst', async () => {
     const catalog = createCatalog();
-    const bus = new EventBus(catalog.source);
+    const bus = new EventBus(catalog.store);
     buses.push(bus);
     catalog.apply('c1', POD, 'ADDED', pod('old'));
     const head = bus.headCursor;
@@ -148,7 +148,7 @@ describe('EventBus resume with since', () => {
 
   it('rejects malformed, foreign, too-old and future cursors with RESYNC_REQUIRED before any stream exists', () => {
     const catalog = createCatalog();
-    const bus = new EventBus(catalog.source, { historySize: 5 });
+    const bus = new EventBus(catalog.store, { historySize: 5 });
     buses.push(bus);
     const first = bus.headCursor;
     for (let i = 0; i < 20; i++) catalog.apply('c1', POD, 'ADDED', pod(`p${i}`));
@@ -156,7 +156,7 @@ describe('EventBus resume with since', () => {
       expectResync(() => bus.subscribe(filterOf(), { since: bad }), 'malformed');
     }
     // another incarnation (a restarted process) issued it
-    const restarted = new EventBus(catalog.source);
+    const restarted = new EventBus(catalog.store);
     buses.push(restarted);
     expectResync(() => restarted.subscribe(filterOf(), { since: bus.headCursor }), 'unknown-epoch');
     expectResync(() => bus.subscribe(filterOf(), { since: encodeCursor('otherEpoch', 3) }), 'unknown-epoch');
@@ -172,7 +172,7 @@ describe('EventBus resume with since', () => {
 
   it('ends a replay that falls behind the history with RESYNC_REQUIRED after what it had queued', async () => {
     const catalog = createCatalog();
-    const bus = new EventBus(catalog.source, { historySize: 50, queueSize: 5 });
+    const bus = new EventBus(catalog.store, { historySize: 50, queueSize: 5 });
     buses.push(bus);
     const since = bus.headCursor;
     for (let i = 0; i < 20; i++) catalog.apply('c1', POD, 'ADDED', pod(`p${i}`));
