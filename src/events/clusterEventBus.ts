@@ -22,7 +22,7 @@ export interface ClusterEventSource<E extends ClusterEventLike> {
 export interface ClusterEventBusOptions {
   /** Default per-subscriber queue (default 100 events). */
   queueSize?: number;
-  /** Largest queue a subscriber may ask for (default 1000). */
+  /** Largest queue a subscriber may ask for (default 1000, at least `queueSize`). */
   maxQueueSize?: number;
   /** Most open subscriptions (default 10 000). */
   maxSubscriptions?: number;
@@ -50,8 +50,8 @@ export class ClusterEventBus<E extends ClusterEventLike> {
   private unsubscribe: (() => void) | undefined;
 
   constructor(source: ClusterEventSource<E>, options: ClusterEventBusOptions = {}) {
-    this.maxQueueSize = options.maxQueueSize ?? 1000;
-    this.defaultQueueSize = Math.min(options.queueSize ?? 100, this.maxQueueSize);
+    this.defaultQueueSize = options.queueSize ?? 100;
+    this.maxQueueSize = Math.max(options.maxQueueSize ?? 1000, this.defaultQueueSize);
     this.maxSubscriptions = options.maxSubscriptions ?? 10_000;
     for (const [field, v, min] of [
       ['queueSize', this.defaultQueueSize, 1],

@@ -23,7 +23,7 @@ export interface EventBusOptions {
   historyMaxBytes?: number;
   /** Default per-subscriber queue (default 1000 events). */
   queueSize?: number;
-  /** Largest queue a subscriber may ask for (default 10 000). */
+  /** Largest queue a subscriber may ask for (default 10 000, at least `queueSize`). */
   maxQueueSize?: number;
   /** Most open subscriptions on this bus (default 10 000). */
   maxSubscriptions?: number;
@@ -112,8 +112,8 @@ export class EventBus {
     }
     this.now = options.now ?? Date.now;
     this.matches = options.matches ?? matchesFilter;
-    this.defaultQueueSize = Math.min(o.queueSize, o.maxQueueSize);
-    this.maxQueueSize = o.maxQueueSize;
+    this.defaultQueueSize = o.queueSize;
+    this.maxQueueSize = Math.max(o.maxQueueSize, o.queueSize);
     this.maxSubscriptions = o.maxSubscriptions;
     this.limits = { historySize: o.historySize, historyMaxAgeMs: o.historyMaxAgeMs };
     this.history = new EventHistory({ maxEvents: o.historySize, maxAgeMs: o.historyMaxAgeMs, maxBytes: o.historyMaxBytes });
