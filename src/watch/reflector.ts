@@ -282,13 +282,12 @@ export class Reflector {
   private async recover(err: unknown): Promise<void> {
     const step = this.step;
     const httpStatus = err instanceof KubeApiError ? err.httpStatus : err instanceof WatchStatusError ? err.status.code : undefined;
-    this.noteError(err);
-
     if (err instanceof WatchListUnsupportedError) {
-      this.watchList.markUnsupported(err.message);
+      // Not an error of the collection: the cluster just lacks the feature.
       this.log.info({ reason: err.message }, 'cluster does not serve WatchList; using paged LIST');
       return; // same step, now by LIST, at once
     }
+    this.noteError(err);
     if (httpStatus !== 504) this.consecutiveTooLarge = 0;
 
     if (httpStatus === 410) {
@@ -526,7 +525,10 @@ export class Reflector {
         res = await this.client.stream({ path: this.path, query, signal: ctl.signal, connectTimeoutMs: this.opts.connectTimeoutMs });
       } catch (err) {
         if (initial && err instanceof KubeApiError && (err.httpStatus === 422 || err.httpStatus === 400)) {
-          throw new WatchListUnsupportedError(`${err.httpStatus} ${err.status.reason ?? ''}`.trim());
+          // Remembered at once, before the list gate admits the next transfer of this cluster.
+          const reason = `${err.httpStatus} ${err.status.reason ?? ''}`.trim();
+          this.watchList.markUnsupported(reason);
+          throw new WatchListUnsupportedError(reason);
         }
         throw err;
       }
@@ -547,7 +549,9 @@ export class Reflector {
             if (initial) {
               if (ev.type === 'BOOKMARK') {
                 if (ev.object.metadata.annotations?.[INITIAL_EVENTS_END_ANNOTATION] !== 'true') {
-                  throw new WatchListUnsupportedError('the server ignored sendInitialEvents (bookmark without initial-events-end)');
+                  const reason = 'the server ignored sendInitialEvents (bookmark without initial-events-end)';
+                  this.watchList.markUnsupported(reason);
+                  throw new WatchListUnsupportedError(reason);
                 }
                 this.endReplace(ev.resourceVersion, count, 'watchList');
                 this.watchesSinceTransfer = 1;

@@ -48,11 +48,24 @@ export function diffStates(a: Map<string, string>, b: Map<string, string>): stri
   return out.slice(0, 10).join('; ') + (out.length > 10 ? ` (+${out.length - 10})` : '');
 }
 
-/** Requests the sim served for one kind's collection at or after epoch ms `since`. */
-export function collectionRequests(sim: SimCluster, kind: KindInfo, since = 0): SimRequestRecord[] {
+/**
+ * Requests the sim served for one kind's collection. The sim logs a request
+ * when it closes (`at` is the close time), so an open watch is absent until
+ * it ends: stop the reflector (see `stopAndLog`) before asserting on watches.
+ */
+export function collectionRequests(sim: SimCluster, kind: KindInfo): SimRequestRecord[] {
   const path = collectionPath(kind);
-  return sim.requests().filter((r) => r.path === path && r.at >= since);
+  return sim.requests().filter((r) => r.path === path);
 }
+
+/** Stops the reflectors and waits until the sim logged at least `watches` closed watches per kind. */
+export async function stopAndLog(sim: SimCluster, reflectors: ReadonlyArray<{ kind: KindInfo; stop(): Promise<void> }>, watches = 1): Promise<void> {
+  await Promise.all(reflectors.map((r) => r.stop()));
+  await waitFor(() => reflectors.every((r) => collectionRequests(sim, r.kind).filter((q) => q.watch).length >= watches), 5000, () => 'watches not logged');
+}
+
+/** A state transfer request: a first list page or a WatchList. */
+export const isTransfer = (r: SimRequestRecord) => (isList(r) && !r.query.continue) || isWatchList(r);
 
 export const isList = (r: SimRequestRecord) => !r.watch && r.method === 'GET';
 export const isWatchList = (r: SimRequestRecord) => r.watch && r.query.sendInitialEvents === 'true';
