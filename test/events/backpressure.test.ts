@@ -106,7 +106,7 @@ describe('EventBus backpressure', () => {
 
   it('rejects a queue size outside 1..maxQueueSize', () => {
     const catalog = createCatalog();
-    const bus = new EventBus(catalog.store, { maxQueueSize: 500 });
+    const bus = new EventBus(catalog.store, { maxQueueSize: 500, queueSize: 100 });
     buses.push(bus);
     for (const queueSize of [0, -1, 1.5, 501]) {
       expect(() => bus.subscribe(filterOf(), { queueSize })).toThrow(expect.objectContaining({ code: 'BAD_USER_INPUT', details: { field: 'queueSize', max: 500 } }));
