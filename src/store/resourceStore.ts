@@ -67,7 +67,8 @@ export class ResourceStore implements ResourceReader, ResourceWriter, StatsSourc
   private readonly clusters = new Map<string, ClusterState>();
   private orderedClusters: ClusterState[] | undefined;
   private readonly byId = new Map<number, StoredRecord>();
-  private readonly listeners: ChangeListener[] = [];
+  /** Replaced, never mutated, so that an emit in progress keeps its snapshot when a listener (un)subscribes. */
+  private listeners: readonly ChangeListener[] = [];
   private readonly labelSets = new LabelSetInterner();
   private readonly strings = new Map<string, string>();
   private readonly codec: JsonCodec;
@@ -152,10 +153,13 @@ export class ResourceStore implements ResourceReader, ResourceWriter, StatsSourc
   }
 
   onChange(listener: ChangeListener): () => void {
-    this.listeners.push(listener);
+    this.listeners = [...this.listeners, listener];
+    let subscribed = true;
     return () => {
+      if (!subscribed) return;
+      subscribed = false;
       const i = this.listeners.indexOf(listener);
-      if (i >= 0) this.listeners.splice(i, 1);
+      if (i >= 0) this.listeners = [...this.listeners.slice(0, i), ...this.listeners.slice(i + 1)];
     };
   }
 
