@@ -94,7 +94,7 @@ function deletePath(obj: Obj, path: string): void {
  */
 export function serverSideApply(current: KubeObject | undefined, config: KubeObject, r: ApplyRequest): KubeObject {
   const includeStatus = r.subresource === 'status';
-  const applied = flattenFields(config as Obj, { includeStatus });
+  const applied = flattenFields(config as Obj, { includeStatus, forApply: true });
   const appliedPaths = new Set(applied.keys());
   const mineEntry: ManagedFieldsEntry = {
     manager: r.manager,

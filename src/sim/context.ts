@@ -30,6 +30,8 @@ export interface Endpoint {
   storageVersion: boolean;
   /** Converts a stored object to this version (only when !storageVersion). */
   toVersion?(obj: KubeObject): KubeObject;
+  /** A resource without storage (access reviews, component statuses). */
+  virtual?: boolean;
 }
 
 /** Everything a resource handler needs for one request. */

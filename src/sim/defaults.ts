@@ -295,13 +295,27 @@ function createStatus(kind: SimKind, o: Obj): void {
 }
 
 /**
- * Applies create-time defaults for `kind` to `o` in place (after uid and
- * name are set). Unknown kinds are left as they are.
+ * Applies the API defaults of `kind` to `o` in place. `create` adds what only
+ * creation does (admission on pods, initial status, allocated ClusterIPs,
+ * job selectors); updates get the defaulting every write goes through, so a
+ * merge patch that replaces a list gets its defaults back. Unknown kinds are
+ * left as they are.
  */
-export function applyCreateDefaults(kind: SimKind, o: KubeObject): void {
+export function applyDefaults(kind: SimKind, o: KubeObject, phase: 'create' | 'update'): void {
   const m = o as unknown as Obj;
   const md = o.metadata as Obj;
   const uid = md.uid as string;
+  if (phase === 'update') {
+    if (kind.group === '' && kind.kind === 'Pod') {
+      defaultPodSpec(obj(m, 'spec'));
+      return;
+    }
+    if (kind.group === '' && (kind.kind === 'Namespace' || kind.kind === 'Service' || kind.kind === 'PersistentVolumeClaim' || kind.kind === 'PersistentVolume')) return;
+    if (kind.group === 'batch' && kind.kind === 'Job') {
+      defaultPodTemplate(obj(m, 'spec').template);
+      return;
+    }
+  }
   if (kind.group === '') {
     switch (kind.kind) {
       case 'Pod':
@@ -359,7 +373,7 @@ export function applyCreateDefaults(kind: SimKind, o: KubeObject): void {
     setDefault(m, 'reclaimPolicy', 'Delete');
     setDefault(m, 'volumeBindingMode', 'Immediate');
   }
-  createStatus(kind, m);
+  if (phase === 'create') createStatus(kind, m);
 }
 
 /** Kinds whose metadata.generation the real server maintains. */

@@ -75,6 +75,10 @@ export function deleteObject(store: SimStoreInternals, kind: SimKind, namespace:
     if (!spec.nodeName || phase === 'Succeeded' || phase === 'Failed') grace = 0;
   }
 
+  if (md.deletionTimestamp && !finalizers.length && !isPod(kind) && !(kind.group === '' && kind.kind === 'Namespace' && ((obj.spec as { finalizers?: string[] } | undefined)?.finalizers ?? []).length)) {
+    // Nothing holds it any more (finalizers gone): deleting again removes it.
+    return finalDelete(store, kind, obj, req);
+  }
   if (md.deletionTimestamp) {
     // Already being deleted: only a shorter grace period changes anything.
     const oldGrace = md.deletionGracePeriodSeconds ?? 0;

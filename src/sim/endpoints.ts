@@ -3,6 +3,7 @@ import type { Endpoint } from './context.js';
 import { assetJson } from './assets.js';
 import type { AggregatedList } from './simKinds.js';
 import type { SimKind } from './types.js';
+import { VIRTUAL_RESOURCES } from './virtualResources.js';
 
 /**
  * Routing table: every group/version/resource served, mapped to its storage
@@ -65,6 +66,16 @@ export function buildEndpoints(kinds: readonly SimKind[]): Map<string, Map<strin
       }
     }
   }
-  // Non-storage resources the discovery lists exist as routes (their verbs answer 405 unless served).
+  // Resources without storage that discovery lists (their other verbs answer 405).
+  const core = assetJson<AggregatedList>('discovery/aggregated-api.json');
+  for (const g of [...core.items, ...named.items]) {
+    const group = g.metadata.name ?? '';
+    const v = g.versions[0];
+    for (const r of v.resources as unknown as Array<{ resource: string; scope: string; verbs: string[]; responseKind: { kind: string } }>) {
+      if (!VIRTUAL_RESOURCES.has(r.resource)) continue;
+      const kind: SimKind = { group, version: v.version, kind: r.responseKind.kind, plural: r.resource, namespaced: r.scope === 'Namespaced', listKind: `${r.responseKind.kind}List`, verbs: r.verbs };
+      add({ group, version: v.version, resource: r.resource, kind, apiVersion: group ? `${group}/${v.version}` : v.version, storageVersion: true, virtual: true });
+    }
+  }
   return out;
 }

@@ -73,9 +73,27 @@ function sortKeys(o: Obj): Obj {
   return out;
 }
 
-/** Flattens `value` (an object's content, kind/apiVersion excluded) into a FieldMap. */
-export function flattenFields(value: Obj, opts: { includeStatus?: boolean } = {}): FieldMap {
+/**
+ * Flattens `value` (an object's content, kind/apiVersion excluded) into a
+ * FieldMap. `forApply`: the set of an apply configuration, where maps and
+ * lists are not members themselves (only their leaves and list items are).
+ */
+export function flattenFields(value: Obj, opts: { includeStatus?: boolean; forApply?: boolean } = {}): FieldMap {
   const out: FieldMap = new Map();
+  const prevApply = applyMode;
+  applyMode = opts.forApply ?? false;
+  try {
+    flattenInto(value, opts, out);
+  } finally {
+    applyMode = prevApply;
+  }
+  return out;
+}
+
+/** Set while flattening an apply configuration (see flattenFields). */
+let applyMode = false;
+
+function flattenInto(value: Obj, opts: { includeStatus?: boolean }, out: FieldMap): void {
   for (const [k, v] of Object.entries(value)) {
     if (k === 'kind' || k === 'apiVersion') continue;
     if (k === 'status' && !opts.includeStatus) continue;
@@ -87,7 +105,6 @@ export function flattenFields(value: Obj, opts: { includeStatus?: boolean } = {}
     }
     walkField(k, v, '', undefined, out);
   }
-  return out;
 }
 
 function walkField(field: string, v: unknown, prefix: string, parentField: string | undefined, out: FieldMap): void {
@@ -99,7 +116,7 @@ function walkField(field: string, v: unknown, prefix: string, parentField: strin
   if (Array.isArray(v)) {
     const keys = listMergeKeys(field, parentField);
     if (keys && v.every(isObj)) {
-      if (v.length) out.set(path, '');
+      if (v.length && !applyMode) out.set(path, '');
       for (const item of v as Obj[]) {
         const ip = `${path}${SEP}${keyOfItem(item, keys)}`;
         out.set(ip, '');
@@ -109,7 +126,7 @@ function walkField(field: string, v: unknown, prefix: string, parentField: strin
       return;
     }
     if (SCALAR_SETS.has(field) && v.every((x) => typeof x === 'string')) {
-      if (v.length) out.set(path, '');
+      if (v.length && !applyMode) out.set(path, '');
       for (const s of v as string[]) out.set(`${path}${SEP}v:${JSON.stringify(s)}`, 'true');
       return;
     }
@@ -123,7 +140,7 @@ function walk(o: Obj, path: string, field: string, out: FieldMap, alwaysPresent:
     out.set(path, '{}');
     return;
   }
-  if (!alwaysPresent) out.set(path, '');
+  if (!alwaysPresent && !applyMode) out.set(path, '');
   for (const [k, v] of entries) walkField(k, v, path, field, out);
 }
 

@@ -68,7 +68,8 @@ export function sendJson(req: IncomingMessage, res: ServerResponse, code: number
 
 export function sendStatus(req: IncomingMessage, res: ServerResponse, status: Status, ctx: ResponseContext, extraHeaders: Record<string, string> = {}, pretty = false): void {
   const json = pretty ? JSON.stringify(status, null, 2) : JSON.stringify(status) + '\n';
-  sendJson(req, res, status.code, json, ctx, 'application/json', extraHeaders);
+  // A Success Status (DELETE) carries no code.
+  sendJson(req, res, status.code ?? 200, json, ctx, 'application/json', extraHeaders);
 }
 
 export function sendError(req: IncomingMessage, res: ServerResponse, err: SimApiError, ctx: ResponseContext): void {

@@ -134,21 +134,31 @@ function smpList(target: unknown, patch: unknown[], field: string, parentField: 
     return stripDirectives(patch.filter((p) => !(isObj(p) && p.$patch))) as unknown[];
   }
   if (patch.some((p) => isObj(p) && p.$patch === 'replace')) return stripDirectives(patch.filter((p) => !(isObj(p) && p.$patch === 'replace'))) as unknown[];
-  const out: unknown[] = Array.isArray(target) ? [...target] : [];
+  const server: unknown[] = Array.isArray(target) ? target : [];
+  const serverKeys = server.map((t) => itemKey(t, keys!));
+  const patchKeys = new Set<string>();
+  const merged: unknown[] = [];
   for (const p of patch as Obj[]) {
     const k = itemKey(p, keys!);
-    const idx = out.findIndex((t) => itemKey(t, keys!) === k);
-    if (p.$patch === 'delete') {
-      if (idx >= 0) out.splice(idx, 1);
-      continue;
-    }
+    patchKeys.add(k);
+    const idx = serverKeys.indexOf(k);
+    if (p.$patch === 'delete') continue;
     if (idx >= 0) {
-      const merged = smpObject(out[idx] as Obj, p, field);
-      if (merged === undefined) out.splice(idx, 1);
-      else out[idx] = merged;
-    } else out.push(stripDirectives(p));
+      const m = smpObject(server[idx] as Obj, p, field);
+      if (m !== undefined) merged.push(m);
+    } else merged.push(stripDirectives(p));
   }
-  return out;
+  // apimachinery's mergeSortedSlice: server-only items are inserted among the patch items by their live order.
+  const serverIndex = (x: unknown): number => serverKeys.indexOf(itemKey(x, keys!));
+  let pos = 0;
+  for (let i = 0; i < server.length; i++) {
+    if (patchKeys.has(serverKeys[i])) continue;
+    let j = pos;
+    while (j < merged.length && !(serverIndex(merged[j]) > i)) j++;
+    merged.splice(j, 0, server[i]);
+    pos = j + 1;
+  }
+  return merged;
 }
 
 function applyOrder(list: unknown[], order: unknown[], keys: string[] | undefined): unknown[] {

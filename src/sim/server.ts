@@ -8,7 +8,8 @@ import { authenticate, authorize, type SimAllowRule, type SimUser } from './auth
 import { parseRequestInfo, isWatchParam, type ResourceRequest } from './requestInfo.js';
 import { DiscoveryDocuments, serveNonResource } from './discovery.js';
 import { apiErrors, failureStatus, isSimApiError } from './errors.js';
-import { negotiate, notAcceptable, sendError, sendNotFoundPage, sendStatus, type ResponseContext } from './http.js';
+import { negotiate, notAcceptable, sendError, sendNotFoundPage, sendStatus, type Negotiated, type ResponseContext } from './http.js';
+import { handleVirtual } from './virtualResources.js';
 import type { Endpoint, HandlerContext, ServerSettings } from './context.js';
 import { handleList } from './listing.js';
 import { handleWatch, watchErrorAndEnd, type WatchSession } from './watch.js';
@@ -191,35 +192,14 @@ export class SimApiServer {
     }
   }
 
-  private async handleResource(req: IncomingMessage, res: ServerResponse, url: URL, info: ResourceRequest, user: SimUser): Promise<void> {
-    const gv = this.endpoints.get(info.group ? `${info.group}/${info.version}` : info.version);
-    if (!gv) {
-      sendNotFoundPage(req, res, this.rctx);
-      return;
-    }
-    const ep = gv.get(info.resource);
-    if (!ep) throw apiErrors.resourceNotFound();
-    const kind = ep.kind;
-    // A namespaced collection has no cluster-level routes except list/watch; a cluster-scoped one has no namespaced routes.
-    if (kind.namespaced && info.namespace === undefined && info.name !== undefined) throw apiErrors.resourceNotFound();
-    if (!kind.namespaced && info.namespace !== undefined && !(kind.plural === 'namespaces' && kind.group === '')) throw apiErrors.resourceNotFound();
-    if (kind.namespaced && info.namespace === undefined && (info.verb === 'create' || info.verb === 'deletecollection')) throw apiErrors.methodNotAllowed();
-    if (info.subresource !== undefined && !(kind.subresources ?? []).includes(info.subresource) && !(kind.plural === 'namespaces' && info.subresource === 'finalize')) {
-      throw apiErrors.resourceNotFound();
-    }
-    if (info.subresource !== undefined && (info.verb === 'create' || info.verb === 'delete')) throw apiErrors.methodNotAllowed();
-    if (info.name === undefined && (info.verb === 'update' || info.verb === 'patch')) throw apiErrors.methodNotAllowed();
-    const verbOk = info.verb === 'watch' ? kind.verbs.includes('watch') : kind.verbs.includes(info.verb);
-    if (!verbOk) throw apiErrors.methodNotAllowed();
-    const negotiated = negotiate(req.headers.accept, info.name === undefined);
-    if (!negotiated) throw notAcceptable();
-    const h: HandlerContext = {
+  private handlerContext(req: IncomingMessage, res: ServerResponse, url: URL, info: ResourceRequest, endpoint: Endpoint, user: SimUser, negotiated: Negotiated): HandlerContext {
+    return {
       req,
       res,
       url,
       query: url.searchParams,
       info,
-      endpoint: ep,
+      endpoint,
       store: this.cfg.store,
       user,
       rctx: this.rctx,
@@ -230,6 +210,39 @@ export class SimApiServer {
         return () => this.watches.delete(closer as WatchSession);
       },
     };
+  }
+
+  private async handleResource(req: IncomingMessage, res: ServerResponse, url: URL, info: ResourceRequest, user: SimUser): Promise<void> {
+    const gv = this.endpoints.get(info.group ? `${info.group}/${info.version}` : info.version);
+    if (!gv) {
+      sendNotFoundPage(req, res, this.rctx);
+      return;
+    }
+    let ep = gv.get(info.resource);
+    // pods/binding is the "bindings" resource addressed as a pod subresource.
+    if (ep && info.resource === 'pods' && info.subresource === 'binding') ep = gv.get('bindings');
+    if (!ep) throw apiErrors.resourceNotFound();
+    const kind = ep.kind;
+    // A namespaced collection has no cluster-level routes except list/watch; a cluster-scoped one has no namespaced routes.
+    if (kind.namespaced && info.namespace === undefined && info.name !== undefined) throw apiErrors.resourceNotFound();
+    if (!kind.namespaced && info.namespace !== undefined && !(kind.plural === 'namespaces' && kind.group === '')) throw apiErrors.resourceNotFound();
+    if (kind.namespaced && info.namespace === undefined && (info.verb === 'create' || info.verb === 'deletecollection')) throw apiErrors.methodNotAllowed();
+    if (ep.virtual) {
+      const negotiatedVirtual = negotiate(req.headers.accept, info.name === undefined);
+      if (!negotiatedVirtual) throw notAcceptable();
+      if (!kind.verbs.includes(info.verb)) throw apiErrors.methodNotAllowed();
+      return handleVirtual(this.handlerContext(req, res, url, info, ep, user, negotiatedVirtual), this.cfg.allow);
+    }
+    if (info.subresource !== undefined && !(kind.subresources ?? []).includes(info.subresource) && !(kind.plural === 'namespaces' && info.subresource === 'finalize')) {
+      throw apiErrors.resourceNotFound();
+    }
+    if (info.subresource !== undefined && (info.verb === 'create' || info.verb === 'delete')) throw apiErrors.methodNotAllowed();
+    if (info.name === undefined && (info.verb === 'update' || info.verb === 'patch')) throw apiErrors.methodNotAllowed();
+    const verbOk = info.verb === 'watch' ? kind.verbs.includes('watch') : kind.verbs.includes(info.verb);
+    if (!verbOk) throw apiErrors.methodNotAllowed();
+    const negotiated = negotiate(req.headers.accept, info.name === undefined);
+    if (!negotiated) throw notAcceptable();
+    const h = this.handlerContext(req, res, url, info, ep, user, negotiated);
     switch (info.verb) {
       case 'get':
         if (isWatchParam(url.searchParams.get('watch'))) {

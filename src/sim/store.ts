@@ -4,7 +4,7 @@ import { apiErrors, SimApiError, failureStatus } from './errors.js';
 import { EventHistory, type StoreEvent } from './history.js';
 import { KindRegistry, defaultSimKinds } from './simKinds.js';
 import { objectKey, parseStored, storeObject, type StoredObject } from './storedObject.js';
-import { applyCreateDefaults, tracksGeneration } from './defaults.js';
+import { applyDefaults, tracksGeneration } from './defaults.js';
 import { updateManagedFields } from './managedFields.js';
 import { newUid, randomSuffix, rfc3339 } from './names.js';
 import { logger } from '../util/logger.js';
@@ -375,7 +375,7 @@ class MemoryStore implements SimStoreInternals {
     md.resourceVersion = '0';
     if (tracksGeneration(kind)) md.generation = 1;
     else delete md.generation;
-    applyCreateDefaults(kind, obj);
+    applyDefaults(kind, obj, 'create');
     if (!opts.keepManagedFields && (!Array.isArray(md.managedFields) || md.managedFields.length === 0)) {
       const entries = updateManagedFields(undefined, obj, {
         manager: opts.manager ?? 'kubeatlas-sim',
@@ -427,6 +427,7 @@ class MemoryStore implements SimStoreInternals {
       md.deletionGracePeriodSeconds = prevObj.metadata.deletionGracePeriodSeconds;
     }
     if (md.generateName === undefined && prevObj.metadata.generateName) md.generateName = prevObj.metadata.generateName;
+    applyDefaults(kind, obj, 'update');
     if (tracksGeneration(kind)) {
       const gen = (prevObj.metadata.generation as number | undefined) ?? 1;
       md.generation = specPart(obj) !== specPart(prevObj) || (md.deletionTimestamp && !prevObj.metadata.deletionTimestamp) ? gen + 1 : gen;

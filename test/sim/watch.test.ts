@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from 'node:tls';
-import { startSimCluster, type SimCluster } from '../../src/sim/index.js';
+import { startSimCluster, type SimCluster, type SimStoreInternals } from '../../src/sim/index.js';
 import { SimHttp, fixtureJson, fixtureText, eventually, type WatchStream } from './simHttp.js';
 import type { KubeObject } from '../../src/kube/types.js';
 
@@ -72,7 +72,8 @@ describe('WATCH', () => {
   it('answers a resourceVersion that fell out of the history with HTTP 200 and one ERROR 410 event, then ends', async () => {
     const start = cluster.store.resourceVersion;
     for (let i = 0; i < 60; i++) cluster.store.create('pods', pod(`churn-${i}`));
-    const oldest = cluster.store.history(cluster.store.kind('pods')).startRv;
+    const internals = cluster.store as SimStoreInternals;
+    const oldest = internals.history(internals.kind('pods')).startRv;
     expect(oldest).toBeGreaterThan(start);
     const w = await watch(`/api/v1/pods?watch=1&resourceVersion=${start}&allowWatchBookmarks=true`);
     expect(w.status).toBe(200);
