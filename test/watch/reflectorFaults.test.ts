@@ -3,7 +3,7 @@ import { BUILTIN_KINDS, type KindInfo } from '../../src/kube/kinds.js';
 import { startSimCluster } from '../../src/sim/cluster.js';
 import type { SimCluster } from '../../src/sim/types.js';
 import type { Reflector, ReflectorOptions } from '../../src/watch/reflector.js';
-import { clientFor, collectionRequests, diffStates, isList, isPlainWatch, isWatchList, reflectorFor, serverState, waitFor } from './support/harness.js';
+import { clientFor, collectionRequests, diffStates, isTransfer, reflectorFor, serverState, stopAndLog, waitFor } from './support/harness.js';
 import { RecordingSink } from './support/recordingSink.js';
 
 const CONFIGMAP = BUILTIN_KINDS.find((k) => k.kind === 'ConfigMap')!;
@@ -33,7 +33,7 @@ async function syncedConfigMaps(options: Partial<Parameters<typeof startSimClust
   r.start();
   await r.whenSynced();
   await waitFor(() => r.status().phase === 'watching');
-  return { s, c, sink, r, since: Date.now(), mark: sink.changes.length };
+  return { s, c, sink, r, mark: sink.changes.length };
 }
 
 /** Changes made while the reflector cannot see them: one of each type. */
@@ -56,7 +56,7 @@ describe.each([
   { mode: 'LIST', watchList: false },
 ])('410 Gone → relist emits exactly the difference ($mode)', ({ watchList }) => {
   it('when the next watch answers an ERROR 410 (expireNextWatches)', async () => {
-    const { s, sink, r, since, mark } = await syncedConfigMaps({ watchList });
+    const { s, sink, r, mark } = await syncedConfigMaps({ watchList });
     s.faults.expireNextWatches(1);
     s.faults.dropWatches();
     const expected = gapChanges(s);
@@ -64,11 +64,14 @@ describe.each([
     const gap = sink.changes.slice(mark);
     expect(gap.map((ch) => `${ch.type} ${ch.key}`).sort()).toEqual(expected);
     expect(gap.every((ch) => ch.origin === 'relist')).toBe(true);
-    expect(r.status()).toMatchObject({ expired: 1, relists: 1 });
-    const reqs = collectionRequests(s, CONFIGMAP, since);
-    const relist = watchList ? reqs.filter(isWatchList) : reqs.filter(isList);
-    // The relist asks for "not older than" the last resourceVersion (cheap: the watch cache serves it).
-    expect(relist[0].query).toMatchObject({ resourceVersionMatch: 'NotOlderThan', resourceVersion: expect.stringMatching(/^\d+$/) });
+    expect(r.status()).toMatchObject({ expired: 1, relists: 1, via: watchList ? 'watchList' : 'list' });
+    await waitFor(() => r.status().phase === 'watching');
+    await stopAndLog(s, [r], 3);
+    const transfers = collectionRequests(s, CONFIGMAP).filter((q) => isTransfer(q) && q.status === 200); // not the 422 WatchList probe
+    // The first transfer was a consistent read; the relist asks for "not older than" the last resourceVersion.
+    expect(transfers).toHaveLength(2);
+    expect(transfers.filter((t) => t.query.resourceVersion === undefined)).toHaveLength(1);
+    expect(transfers.find((t) => t.query.resourceVersion !== undefined)?.query).toMatchObject({ resourceVersionMatch: 'NotOlderThan', resourceVersion: expect.stringMatching(/^\d+$/) });
     expect(sink.anomalies).toEqual([]);
   });
 
@@ -87,7 +90,7 @@ describe.each([
 
 describe('faults that must not cause a relist', () => {
   it('failNext 500 and 429 on watches: backs off and resumes from the last resourceVersion', async () => {
-    const { s, sink, r, since } = await syncedConfigMaps();
+    const { s, sink, r } = await syncedConfigMaps();
     s.faults.failNext(3, 500, { includeWatches: true, pathPrefix: '/api/v1/configmaps' });
     s.faults.dropWatches();
     s.store.create('configmaps', { metadata: { name: 'during-500', namespace: 'default' } });
@@ -98,17 +101,16 @@ describe('faults that must not cause a relist', () => {
     s.store.create('configmaps', { metadata: { name: 'during-429', namespace: 'default' } });
     await waitFor(converged(s, sink), 8000, describeDiff(s, sink));
     expect(r.status().lastError).toMatch(/429/);
-    const reqs = collectionRequests(s, CONFIGMAP, since);
+    const reqs = collectionRequests(s, CONFIGMAP);
     expect(reqs.filter((q) => q.watch && q.status === 500)).toHaveLength(3);
     expect(reqs.filter((q) => q.watch && q.status === 429)).toHaveLength(2);
-    expect(reqs.filter(isList)).toEqual([]);
-    expect(reqs.filter(isWatchList)).toEqual([]);
+    expect(reqs.filter(isTransfer)).toHaveLength(1); // the initial WatchList only
     expect(r.status()).toMatchObject({ relists: 0, expired: 0 });
     expect(sink.anomalies).toEqual([]);
   });
 
   it('garbage and truncated lines: drops the connection and re-watches from the last good resourceVersion', async () => {
-    const { s, sink, r, since } = await syncedConfigMaps();
+    const { s, sink, r } = await syncedConfigMaps();
     for (const kind of ['garbage', 'truncated'] as const) {
       const restarts = r.status().restarts;
       s.faults.corruptWatches(kind);
@@ -116,20 +118,20 @@ describe('faults that must not cause a relist', () => {
       await waitFor(() => converged(s, sink)() && r.status().restarts > restarts, 5000, describeDiff(s, sink));
     }
     expect(r.status().lastError).toMatch(/JSON|ended inside an event/);
-    expect(collectionRequests(s, CONFIGMAP, since).filter((q) => isList(q) || isWatchList(q))).toEqual([]);
+    expect(collectionRequests(s, CONFIGMAP).filter(isTransfer)).toHaveLength(1);
     expect(r.status().relists).toBe(0);
     expect(sink.anomalies).toEqual([]);
   });
 
   it('a hanging apiserver: the connect deadline fires, and once it answers again the watch resumes', async () => {
-    const { s, sink, r, since } = await syncedConfigMaps({}, { connectTimeoutMs: 300 });
+    const { s, sink, r } = await syncedConfigMaps({}, { connectTimeoutMs: 300 });
     s.faults.hang({ watchesOnly: true });
     s.faults.dropWatches();
     s.store.create('configmaps', { metadata: { name: 'during-hang', namespace: 'default' } });
     await waitFor(() => r.status().phase === 'backoff' && /hang|timed? ?out|deadline|headers/i.test(r.status().lastError ?? ''), 5000, () => `${r.status().phase} ${r.status().lastError}`);
     s.faults.clear();
     await waitFor(converged(s, sink), 5000, describeDiff(s, sink));
-    expect(collectionRequests(s, CONFIGMAP, since).filter((q) => isList(q) || isWatchList(q))).toEqual([]);
+    expect(collectionRequests(s, CONFIGMAP).filter(isTransfer)).toHaveLength(1);
     expect(r.status().relists).toBe(0);
   });
 
@@ -165,13 +167,15 @@ describe('objects and kinds', () => {
   });
 
   it('an event larger than maxLineBytes: drops the stream, and when it fails again at the same place, relists past it', async () => {
-    const { s, sink, r, since } = await syncedConfigMaps({}, { maxLineBytes: 1024 * 1024 });
+    const { s, sink, r } = await syncedConfigMaps({}, { maxLineBytes: 1024 * 1024 });
     const created = s.store.create('configmaps', { metadata: { name: 'too-big', namespace: 'default' }, data: { blob: 'y'.repeat(1536 * 1024) } });
     s.store.create('configmaps', { metadata: { name: 'after-big', namespace: 'default' } });
     await waitFor(converged(s, sink), 8000, describeDiff(s, sink));
     expect(sink.objects.get('default/too-big')?.metadata.resourceVersion).toBe(created.metadata.resourceVersion);
-    expect(r.status().relists).toBe(1);
-    expect(collectionRequests(s, CONFIGMAP, since).filter(isPlainWatch).length).toBeGreaterThanOrEqual(2);
+    // Two watches broke on the event, then one relist (by LIST: a WatchList would carry it as one line again).
+    expect(r.status()).toMatchObject({ relists: 1, via: 'list' });
+    expect(r.status().lastError).toMatch(/larger than 1048576 bytes/);
+    expect(collectionRequests(s, CONFIGMAP).filter((q) => q.watch).length).toBeGreaterThanOrEqual(2);
     expect(sink.anomalies).toEqual([]);
   });
 
