@@ -221,7 +221,8 @@ export class EventBus {
 
   private readonly deliver = (sub: ResourceSubscription): void => {
     try {
-      const event = eventFor(sub.filter, this.current as HistoryEntry, this.matches);
+      const entry = this.current as HistoryEntry;
+      const event = sub.indexDecides ? entry.asIs() : eventFor(sub.filter, entry, this.matches);
       if (event) sub.push(event);
     } catch (e) {
       log.error({ err: e }, 'filtering an event for a subscriber failed');

@@ -1,3 +1,4 @@
+import { hasRecordPredicates } from '../store/filter.js';
 import type { CompiledFilter } from '../store/types.js';
 import { KubeatlasError } from '../util/errors.js';
 import type { EventHistory } from './eventHistory.js';
@@ -34,6 +35,12 @@ export interface ReplayHost {
  */
 export class ResourceSubscription extends QueueSubscription<BusEvent> {
   private isLive = false;
+  /**
+   * True when the filter names only clusters and kinds: the subscriber index
+   * has then decided the match, and every change it is handed is delivered
+   * as is (a MODIFIED matched before and after).
+   */
+  readonly indexDecides: boolean;
 
   constructor(
     private readonly host: ReplayHost,
@@ -42,6 +49,7 @@ export class ResourceSubscription extends QueueSubscription<BusEvent> {
     options: QueueSubscriptionOptions,
   ) {
     super(options);
+    this.indexDecides = filter.namespaces === undefined && !hasRecordPredicates(filter);
   }
 
   get live(): boolean {
