@@ -203,6 +203,9 @@ export class EventBus {
 
   private ingest(change: ChangeEvent): void {
     // The store calls this on its hot path: it must be cheap and never throw.
+    // `current` is saved and restored in case an onClose callback run during
+    // the fan-out causes a nested change.
+    const outer = this.current;
     try {
       const seq = this.history.expectedSeq;
       const ingestedAt = this.now();
@@ -215,7 +218,7 @@ export class EventBus {
     } catch (e) {
       log.error({ err: e }, 'event bus failed to ingest a change');
     } finally {
-      this.current = undefined;
+      this.current = outer;
     }
   }
 
