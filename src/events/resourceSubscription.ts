@@ -1,4 +1,3 @@
-import { hasRecordPredicates } from '../store/filter.js';
 import type { CompiledFilter } from '../store/types.js';
 import { KubeatlasError } from '../util/errors.js';
 import type { EventHistory } from './eventHistory.js';
@@ -49,7 +48,8 @@ export class ResourceSubscription extends QueueSubscription<BusEvent> {
     options: QueueSubscriptionOptions,
   ) {
     super(options);
-    this.indexDecides = filter.namespaces === undefined && !hasRecordPredicates(filter);
+    this.indexDecides =
+      filter.namespaces === undefined && filter.selector === undefined && filter.name === undefined && filter.nameContains === undefined && filter.status === undefined;
   }
 
   get live(): boolean {
