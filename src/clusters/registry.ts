@@ -8,7 +8,7 @@ import { gauge } from '../util/metrics.js';
 import { DEFAULT_HEALTH_TIMING, type HealthTiming } from './healthMonitor.js';
 import { ManagedCluster } from './managedCluster.js';
 import type { ClusterPersistence } from './persistence.js';
-import { TokenBucket } from './tokenBucket.js';
+import { StartPacer } from './startPacer.js';
 import type { ClusterEvent, ClusterHandle } from './types.js';
 
 export type { ClusterStatus, SyncReport } from './clusterStatus.js';
@@ -18,13 +18,11 @@ export type { ClusterPersistence } from './persistence.js';
 const clustersGauge = gauge<'status'>({ name: 'kubeatlas_clusters', help: 'Registered clusters by status.', labelNames: ['status'] });
 
 /**
- * First probes start at most this fast across the registry: a burst of new
- * clusters (start-up with hundreds of entries, scripted adds) would otherwise
- * open hundreds of TLS handshakes in one event-loop turn. Only the start is
- * paced, so a hanging cluster never delays another one's probe.
+ * Clusters' first probes start at most one per 10 ms across the registry (see
+ * StartPacer). Only the start is paced, so a hanging cluster never delays
+ * another one's probe.
  */
-const FIRST_PROBES_PER_SECOND = 100;
-const FIRST_PROBES_BURST = 20;
+const FIRST_PROBE_INTERVAL_MS = 10;
 
 export interface ClusterRegistryOptions {
   config: Config;
@@ -65,7 +63,7 @@ export class ClusterRegistry {
   private closed = false;
   private saveChain: Promise<void> = Promise.resolve();
   private queuedSave: Promise<void> | undefined;
-  private readonly firstProbes = new TokenBucket(FIRST_PROBES_PER_SECOND, FIRST_PROBES_BURST);
+  private readonly firstProbes = new StartPacer(FIRST_PROBE_INTERVAL_MS);
 
   constructor(opts: ClusterRegistryOptions) {
     this.config = opts.config;
@@ -129,7 +127,7 @@ export class ClusterRegistry {
     }
     if (this.clusters.get(spec.clusterId) !== cluster) return cluster; // removed while saving
     this.emit({ type: 'ADDED', clusterId: spec.clusterId, cluster: cluster.info(), at: new Date().toISOString() });
-    cluster.start(this.firstProbes.reserve());
+    this.firstProbes.enqueue(() => cluster.start());
     this.updateGauge();
     this.log.info({ clusterId: spec.clusterId, authMethod: spec.authMethod }, 'cluster added');
     if (opts.waitForReady) await cluster.waitSettled(spec.timeoutSeconds * 1000 + 1_000);
@@ -187,6 +185,7 @@ export class ClusterRegistry {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.firstProbes.clear();
     const all = [...this.clusters.values()];
     this.clusters.clear();
     await Promise.all(all.map((c) => c.close()));
@@ -200,7 +199,7 @@ export class ClusterRegistry {
     const cluster = this.create(spec, source, materialError);
     this.clusters.set(spec.clusterId, cluster);
     this.emit({ type: 'ADDED', clusterId: spec.clusterId, cluster: cluster.info(), at: new Date().toISOString() });
-    cluster.start(this.firstProbes.reserve());
+    this.firstProbes.enqueue(() => cluster.start());
   }
 
   private create(spec: ClusterSpec, source: 'config' | 'runtime', materialError: string | undefined): ManagedCluster {

@@ -43,8 +43,8 @@ export class TokenBucket {
     });
   }
 
-  /** Reserves the next token without waiting; returns in how many ms it is due (0 = now). */
-  reserve(): number {
+  /** Reserves the next token; returns in how many ms it is due (0 = now). */
+  private reserve(): number {
     this.refill();
     this.tokens -= 1;
     return this.tokens >= 0 ? 0 : (-this.tokens / this.qps) * 1000;

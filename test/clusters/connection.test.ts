@@ -3,18 +3,21 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { ClusterConnection } from '../../src/clusters/connection.js';
 import { KubeApiError } from '../../src/clusters/kubeClient.js';
 import { parseClusterSpec } from '../../src/config/index.js';
 import { KubeatlasError } from '../../src/util/errors.js';
 import { freePort } from '../helpers/ports.js';
 import { captureLogs } from './helpers/captureLogs.js';
+import { waitFor } from './helpers/waitFor.js';
 import { createTestCa, type TestCa } from './helpers/certs.js';
-import { startMiniApiServer, type MiniApiServer } from './helpers/miniApiServer.js';
+import { startSimCluster } from '../../src/sim/cluster.js';
+import type { SimCluster } from '../../src/sim/types.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kubeatlas-conn-'));
 const logs = captureLogs('debug');
-let api: MiniApiServer;
+let api: SimCluster;
 let otherCa: TestCa;
 const open: ClusterConnection[] = [];
 const secrets: string[] = [];
@@ -43,7 +46,15 @@ function usersSince(i: number): string[] {
 }
 
 beforeAll(async () => {
-  api = await startMiniApiServer({ name: 'mini' });
+  api = await startSimCluster({
+    name: 'mini',
+    objects: 0,
+    tokens: [
+      { token: 'sa-token-one-aaaaaaaa', user: 'sa-one', groups: ['system:masters'] },
+      { token: 'sa-token-two-bbbbbbbb', user: 'sa-two', groups: ['system:masters'] },
+      { token: 'sa-token-3-cccccccccc', user: 'sa-three', groups: ['system:masters'] },
+    ],
+  });
   otherCa = createTestCa('not-the-cluster-ca');
   secrets.push(api.adminToken, api.adminClientCert.keyPem.split('\n')[1]);
 });
@@ -64,14 +75,15 @@ describe('ClusterConnection auth methods', () => {
     expect(res.status).toBe(200);
     expect(JSON.parse(res.body.toString()).kind).toBe('NamespaceList');
     expect(await c.probe()).toEqual({ ok: true, version: 'v1.28.7' });
-    expect(usersSince(i)).toEqual(['200 mini-admin', '200 mini-admin']);
+    expect(usersSince(i)).toEqual(['200 sim-admin', '200 sim-admin']);
     expect(c.server).toBe(api.url);
   });
 
   it('KUBECONFIG file with a chosen context, and inline kubeconfig with its current-context', async () => {
-    const twoContexts = api
-      .kubeconfig()
-      .replace('contexts:\n', `- name: wrong-user\n  user:\n    token: not-valid-${'x'.repeat(8)}\ncontexts:\n- name: wrong\n  context: { cluster: mini, user: wrong-user }\n`);
+    const doc = parseYaml(api.kubeconfig()) as { users: unknown[]; contexts: unknown[] };
+    doc.users.push({ name: 'wrong-user', user: { token: `not-valid-${'x'.repeat(8)}` } });
+    doc.contexts.push({ name: 'wrong', context: { cluster: 'mini', user: 'wrong-user' } });
+    const twoContexts = stringifyYaml(doc);
     writeFileSync(join(dir, 'kubeconfig'), twoContexts);
     const good = connect({ authMethod: 'KUBECONFIG', kubeconfigPath: 'kubeconfig', context: 'mini' });
     const bad = connect({ authMethod: 'KUBECONFIG', kubeconfigPath: 'kubeconfig', context: 'wrong' });
@@ -80,12 +92,10 @@ describe('ClusterConnection auth methods', () => {
     const inline = connect({ authMethod: 'KUBECONFIG', kubeconfig: api.kubeconfig() });
     const i = api.requests().length;
     expect((await inline.request({ path: '/api/v1/namespaces' })).status).toBe(200);
-    expect(usersSince(i)).toEqual(['200 mini-admin']);
+    expect(usersSince(i)).toEqual(['200 sim-admin']);
   });
 
   it('SERVICE_ACCOUNT: the request after a token rotation carries the new token', async () => {
-    api.addToken('sa-token-one-aaaaaaaa', 'sa-one');
-    api.addToken('sa-token-two-bbbbbbbb', 'sa-two');
     secrets.push('sa-token-one-aaaaaaaa', 'sa-token-two-bbbbbbbb');
     const file = join(dir, 'sa-token');
     writeFileSync(file, 'sa-token-one-aaaaaaaa\n');
@@ -98,7 +108,6 @@ describe('ClusterConnection auth methods', () => {
   });
 
   it('SERVICE_ACCOUNT: a 401 makes it read the file once more before giving up', async () => {
-    api.addToken('sa-token-3-cccccccccc', 'sa-three');
     secrets.push('sa-token-3-cccccccccc', 'sa-token-x-dddddddddd');
     const file = join(dir, 'sa-token-401');
     // Whole-second mtimes, so that a rewrite can keep exactly the same size and mtime.
@@ -109,17 +118,17 @@ describe('ClusterConnection auth methods', () => {
     const i = api.requests().length;
     // Rejected token: read again after the 401, still rejected, then the 401 is returned (2 requests, no loop).
     expect((await c.request({ path: '/api/v1/namespaces' })).status).toBe(401);
-    expect(usersSince(i)).toEqual(['401 (rejected)', '401 (rejected)']);
+    expect(usersSince(i)).toEqual(['401 system:anonymous', '401 system:anonymous']);
     // Rewrite in place with the same size and mtime: only the 401 reveals the change.
     writeFileSync(file, 'sa-token-3-cccccccccc');
     utimesSync(file, t, t);
     const j = api.requests().length;
     expect((await c.request({ path: '/api/v1/namespaces' })).status).toBe(200);
-    expect(usersSince(j)).toEqual(['401 (rejected)', '200 sa-three']);
+    expect(usersSince(j)).toEqual(['401 system:anonymous', '200 sa-three']);
   });
 
   it('client certificate authentication (kubeconfig client-certificate-data)', async () => {
-    const alice = api.ca.issue({ commonName: 'alice', client: true });
+    const alice = api.ca.issue({ commonName: 'alice', organizations: ['system:masters'], client: true });
     secrets.push(alice.keyPem.split('\n')[1]);
     const kc = [
       'apiVersion: v1',
@@ -278,20 +287,24 @@ describe('ClusterConnection.stream', () => {
   it('streams a watch until the caller aborts; abort closes the socket', async () => {
     const c = connect({ authMethod: 'TOKEN', server: api.url, token: api.adminToken, tls: { caData: api.ca.certPem } });
     const ac = new AbortController();
-    const res = await c.stream({ path: '/api/v1/pods', query: { watch: 1, allowWatchBookmarks: true }, signal: ac.signal });
+    const rv = String(api.store.resourceVersion);
+    const res = await c.stream({ path: '/api/v1/namespaces/default/configmaps', query: { watch: 1, resourceVersion: rv }, signal: ac.signal });
     expect(res.status).toBe(200);
-    let lines = '';
-    const errors: unknown[] = [];
-    res.body.on('error', (e) => errors.push(e));
+    res.body.on('error', () => undefined);
+    for (let i = 0; i < 3; i++) api.store.create('configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `watched-${i}`, namespace: 'default' }, data: { i: String(i) } });
+    let text = '';
     for await (const chunk of res.body) {
-      lines += String(chunk);
-      if (lines.split('\n').length > 3) {
+      text += String(chunk);
+      if (text.split('\n').length > 3) {
         ac.abort();
         break;
       }
     }
-    expect(lines.split('\n')[0]).toContain('"BOOKMARK"');
+    const events = text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string; object: { metadata: { name: string } } });
+    expect(events.map((e) => `${e.type} ${e.object.metadata.name}`)).toEqual(['ADDED watched-0', 'ADDED watched-1', 'ADDED watched-2']);
     expect(res.body.destroyed).toBe(true);
+    // The server sees the watch end.
+    await waitFor(() => api.requests().some((r) => r.watch && r.path === '/api/v1/namespaces/default/configmaps'), 'the watch to be closed on the server');
   });
 
   it('a non-2xx answer throws a KubeApiError; a hung server hits connectTimeoutMs', async () => {
@@ -301,7 +314,7 @@ describe('ClusterConnection.stream', () => {
     expect(e).toBeInstanceOf(KubeApiError);
     expect((e as KubeApiError).httpStatus).toBe(401);
     expect(e.code).toBe('UNAUTHENTICATED');
-    api.faults.hang({ pathPrefix: '/api/v1/pods', count: 1 });
+    api.faults.hang({ pathPrefix: '/api/v1/pods', count: 1, watchesOnly: true });
     const c = connect({ authMethod: 'TOKEN', server: api.url, token: api.adminToken, tls: { caData: api.ca.certPem } });
     const t0 = performance.now();
     const h = await rejection(c.stream({ path: '/api/v1/pods', query: { watch: 1 }, connectTimeoutMs: 400 }));

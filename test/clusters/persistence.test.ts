@@ -7,12 +7,13 @@ import { StateFilePersistence } from '../../src/clusters/stateFilePersistence.js
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { KubeatlasError } from '../../src/util/errors.js';
 import { captureLogs } from './helpers/captureLogs.js';
-import { startMiniApiServer, type MiniApiServer } from './helpers/miniApiServer.js';
+import { startSimCluster } from '../../src/sim/cluster.js';
+import type { SimCluster } from '../../src/sim/types.js';
 import { waitFor } from './helpers/waitFor.js';
 
 const root = mkdtempSync(join(tmpdir(), 'kubeatlas-persist-'));
 const logs = captureLogs('debug');
-let api: MiniApiServer;
+let api: SimCluster;
 const SECRET_KEY = 'correct horse battery staple';
 
 function config(name: string): Config {
@@ -37,7 +38,7 @@ async function withRegistry<T>(cfg: Config, persistence: StateFilePersistence, f
 }
 
 beforeAll(async () => {
-  api = await startMiniApiServer({ name: 'persist' });
+  api = await startSimCluster({ name: 'persist', objects: 0 });
 });
 afterAll(async () => {
   await api.close();

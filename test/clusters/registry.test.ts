@@ -9,15 +9,16 @@ import { loadConfig, type Config } from '../../src/config/index.js';
 import { KubeatlasError } from '../../src/util/errors.js';
 import { freePort } from '../helpers/ports.js';
 import { captureLogs } from './helpers/captureLogs.js';
-import { startMiniApiServer, type MiniApiServer } from './helpers/miniApiServer.js';
+import { startSimCluster } from '../../src/sim/cluster.js';
+import type { SimCluster } from '../../src/sim/types.js';
 import { waitFor } from './helpers/waitFor.js';
 
-const FAST: Partial<HealthTiming> = { intervalMs: 400, initialBackoffMs: 200, maxBackoffMs: 800, authBackoffMs: 2_000, maxAuthBackoffMs: 4_000, minGapMs: 100 };
+const FAST: Partial<HealthTiming> = { intervalMs: 400, initialBackoffMs: 200, maxBackoffMs: 800, authBackoffMs: 1_000, maxAuthBackoffMs: 2_000, minGapMs: 100 };
 const WRONG_TOKEN = 'wrong-token-0000-aaaa-bbbb';
 
 const root = mkdtempSync(join(tmpdir(), 'kubeatlas-registry-'));
 const logs = captureLogs('debug');
-let api: MiniApiServer;
+let api: SimCluster;
 let silent: Server;
 let silentPort: number;
 let refusedPort: number;
@@ -45,7 +46,7 @@ const status = (h: ClusterHandle | undefined) => h?.info().status;
 const full = (n: number, extra: Partial<SyncReport> = {}): SyncReport => ({ kindsTotal: n, kindsSynced: n, objects: 10 * n, failingKinds: [], stale: false, ...extra });
 
 beforeAll(async () => {
-  api = await startMiniApiServer({ name: 'reg' });
+  api = await startSimCluster({ name: 'reg', objects: 0 });
   silent = createServer((s) => silentSockets.push(s));
   await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
   silentPort = (silent.address() as { port: number }).port;

@@ -5,17 +5,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterRegistry } from '../../src/clusters/registry.js';
 import { StateFilePersistence } from '../../src/clusters/stateFilePersistence.js';
 import { loadConfig } from '../../src/config/index.js';
-import { startMiniApiServerProcess, type MiniApiServerProcess } from './helpers/miniApiServerProcess.js';
+import { startSimProcess, type SimProcess } from './helpers/simProcess.js';
 import { startStallMonitor } from './helpers/stallMonitor.js';
 import { waitFor } from './helpers/waitFor.js';
 
 const N = 300;
 const dir = mkdtempSync(join(tmpdir(), 'kubeatlas-burst-'));
-// The API servers run in a child process: the event-loop delay measured is kubeatlas's own.
-let child: MiniApiServerProcess;
+// The simulated clusters run in a child process: the event-loop delay measured is kubeatlas's own.
+let child: SimProcess;
 
 beforeAll(async () => {
-  child = await startMiniApiServerProcess(3);
+  child = await startSimProcess(3);
 });
 afterAll(async () => {
   await child?.close();
@@ -33,7 +33,7 @@ describe('a burst of runtime adds', () => {
       const t0 = performance.now();
       const added = await Promise.all(
         Array.from({ length: N }, (_, i) => {
-          const api = child.servers[i % child.servers.length];
+          const api = child.clusters[i % child.clusters.length];
           return reg.add({ clusterId: `burst-${String(i).padStart(3, '0')}`, authMethod: 'TOKEN', server: api.url, token: api.adminToken, tls: { caData: api.caPem } });
         }),
       );

@@ -1,38 +1,41 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-export interface RemoteMiniServer {
+export interface RemoteSimCluster {
   url: string;
   caPem: string;
   adminToken: string;
 }
 
-/** MiniApiServers in a child process (see miniApiServerMain.ts). */
-export interface MiniApiServerProcess {
-  servers: RemoteMiniServer[];
-  /** Total /version requests the servers have answered. */
+/** Simulated clusters in a child process (see simProcessMain.ts). */
+export interface SimProcess {
+  clusters: RemoteSimCluster[];
+  /** Total /version requests the simulated clusters have answered. */
   versionRequests(): Promise<number>;
   close(): Promise<void>;
 }
 
-export async function startMiniApiServerProcess(count: number, timeoutMs = 20_000): Promise<MiniApiServerProcess> {
-  const child: ChildProcess = fork(fileURLToPath(new URL('./miniApiServerMain.ts', import.meta.url)), [String(count)], {
+export async function startSimProcess(count: number, timeoutMs = 30_000): Promise<SimProcess> {
+  const child: ChildProcess = fork(fileURLToPath(new URL('./simProcessMain.ts', import.meta.url)), [String(count)], {
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     env: { ...process.env, KUBEATLAS_LOG_LEVEL: 'silent' },
   });
-  const servers = await new Promise<RemoteMiniServer[]>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('mini API server process did not start')), timeoutMs);
-    child.once('exit', (code) => reject(new Error(`mini API server process exited with ${code}`)));
-    child.on('message', (m: { type: string; servers?: RemoteMiniServer[] }) => {
-      if (m.type === 'ready' && m.servers) {
+  const clusters = await new Promise<RemoteSimCluster[]>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error('the simulator process did not start in time'));
+    }, timeoutMs);
+    child.once('exit', (code) => reject(new Error(`the simulator process exited with ${code}`)));
+    child.on('message', (m: { type: string; clusters?: RemoteSimCluster[] }) => {
+      if (m.type === 'ready' && m.clusters) {
         clearTimeout(timer);
-        resolve(m.servers);
+        resolve(m.clusters);
       }
     });
   });
   return {
-    servers,
+    clusters,
     versionRequests: () =>
       new Promise((resolve) => {
         const onMessage = (m: { type: string; versionRequests?: number }) => {
