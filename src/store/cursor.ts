@@ -8,15 +8,6 @@ export interface QueryKey {
   readonly kindKey: string;
 }
 
-/** Compares two keys in query order (UTF-16 code unit order on each part). */
-export function compareQueryKeys(a: QueryKey, b: QueryKey): number {
-  if (a.clusterId !== b.clusterId) return a.clusterId < b.clusterId ? -1 : 1;
-  if (a.namespace !== b.namespace) return a.namespace < b.namespace ? -1 : 1;
-  if (a.name !== b.name) return a.name < b.name ? -1 : 1;
-  if (a.kindKey !== b.kindKey) return a.kindKey < b.kindKey ? -1 : 1;
-  return 0;
-}
-
 const VERSION = 1;
 
 /**

@@ -165,6 +165,15 @@ export class ResourceStore implements ResourceReader, ResourceWriter, StatsSourc
 
   // ---------------------------------------------------------------- writer
 
+  /**
+   * The sink for one (cluster, kind). Calling it again for the same pair
+   * (a restarted reflector) returns a new sink on the same collection. If
+   * `keepSecretValues` changes for a collection that holds objects, they are
+   * dropped (DELETED, origin "relist") and re-enter under the new policy with
+   * the reflector's next list: values redacted before cannot be restored, and
+   * values kept before must not outlive an opt-out. A sink whose cluster was
+   * removed ignores every call.
+   */
   sinkFor(clusterId: string, kind: KindInfo, options: StoreSinkOptions = {}): ReflectorSink {
     const cluster = this.clusterState(clusterId);
     cluster.registerKind(kind);
@@ -176,30 +185,36 @@ export class ResourceStore implements ResourceReader, ResourceWriter, StatsSourc
     } else {
       coll.kind = kind;
     }
-    coll.keepSecretValues = options.keepSecretValues === true;
+    const keepSecretValues = options.keepSecretValues === true;
+    if (coll.keepSecretValues !== keepSecretValues) {
+      coll.keepSecretValues = keepSecretValues;
+      if (coll.size > 0) this.dropCollectionObjects(cluster, coll);
+    }
     coll.replaceOrigin = options.replaceOrigin ?? 'relist';
     const c = coll;
+    const live = () => this.clusters.get(cluster.clusterId) === cluster;
     return {
       beginReplace: () => {
-        c.replaceSeen = new Set();
+        if (live()) c.replaceSeen = new Set();
       },
       replaceItem: (obj) => {
-        this.guard(c, 'replaceItem', () => this.upsert(cluster, c, obj, c.replaceOrigin));
+        if (live()) this.guard(c, 'replaceItem', () => this.upsert(cluster, c, obj, c.replaceOrigin));
       },
       endReplace: (resourceVersion) => {
-        this.guard(c, 'endReplace', () => this.endReplace(cluster, c, resourceVersion));
+        if (live()) this.guard(c, 'endReplace', () => this.endReplace(cluster, c, resourceVersion));
       },
       abortReplace: () => {
         c.replaceSeen = undefined;
       },
       apply: (type, obj) => {
+        if (!live()) return;
         this.guard(c, 'apply', () => {
           if (type === 'DELETED') this.applyDeleted(cluster, c, obj);
           else this.upsert(cluster, c, obj, 'watch');
         });
       },
       setResourceVersion: (resourceVersion) => {
-        if (typeof resourceVersion === 'string' && resourceVersion !== '') c.resourceVersion = resourceVersion;
+        if (live() && typeof resourceVersion === 'string' && resourceVersion !== '') c.resourceVersion = resourceVersion;
       },
     };
   }
@@ -429,6 +444,13 @@ export class ResourceStore implements ResourceReader, ResourceWriter, StatsSourc
     const uid = typeof meta.uid === 'string' ? meta.uid : '';
     if (uid !== '' && existing.uid !== '' && uid !== existing.uid) return; // a DELETED of an older incarnation
     this.removeRecord(cluster, coll, existing, 'watch', obj);
+  }
+
+  /** Removes every object of a collection (DELETED, origin "relist") and forgets its resourceVersion. */
+  private dropCollectionObjects(cluster: ClusterState, coll: Collection): void {
+    coll.dropSorted();
+    for (const r of [...coll.records()]) this.removeRecord(cluster, coll, r, 'relist', undefined);
+    coll.resourceVersion = undefined;
   }
 
   private endReplace(cluster: ClusterState, coll: Collection, resourceVersion: string): void {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ResourceStore } from '../../src/store/resourceStore.js';
 import { compileFilter } from '../../src/store/filter.js';
-import { CONFIGMAP, POD, fixture, pod, recordEvents, summary } from './helpers.js';
+import { CONFIGMAP, POD, SECRET, fixture, pod, recordEvents, summary } from './helpers.js';
 
 describe('ReflectorSink semantics', () => {
   it('a first replace emits ADDED for every object and records the list resourceVersion', () => {
@@ -226,5 +226,47 @@ describe('ReflectorSink semantics', () => {
     sink.endReplace('1');
     sink.apply('MODIFIED', pod({ name: 'a', rv: 2 }));
     expect(summary(events)).toEqual(['ADDED default/a@1 (snapshot)', 'MODIFIED default/a@2 (watch)']);
+  });
+});
+
+describe('sink lifecycle', () => {
+  it('turning keepSecretValues off drops the kept values at once; the next list brings the objects back redacted', () => {
+    const store = new ResourceStore();
+    const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'default', uid: 's1', resourceVersion: '1' }, data: { password: 'c2VjcmV0' } };
+    store.sinkFor('c1', SECRET, { keepSecretValues: true }).apply('ADDED', structuredClone(secret));
+    expect(store.get('c1', 'Secret', 'default', 's')!.json).toContain('c2VjcmV0');
+    const events = recordEvents(store);
+    const sink = store.sinkFor('c1', SECRET, { keepSecretValues: false });
+    expect(summary(events)).toEqual(['DELETED default/s@1 (relist)']);
+    expect(store.get('c1', 'Secret', 'default', 's')).toBeUndefined();
+    sink.beginReplace();
+    sink.replaceItem(structuredClone(secret));
+    sink.endReplace('1');
+    const back = store.get('c1', 'Secret', 'default', 's')!;
+    expect(back.json).not.toContain('c2VjcmV0');
+    expect(JSON.parse(back.json).data).toEqual({ password: '' });
+    // the same policy again changes nothing
+    store.sinkFor('c1', SECRET);
+    expect(store.get('c1', 'Secret', 'default', 's')).toBe(back);
+  });
+
+  it('a sink of a removed cluster ignores every call', () => {
+    const store = new ResourceStore();
+    const sink = store.sinkFor('c1', POD);
+    sink.apply('ADDED', pod({ name: 'a' }));
+    store.removeCluster('c1');
+    const events = recordEvents(store);
+    sink.beginReplace();
+    sink.replaceItem(pod({ name: 'b' }));
+    sink.endReplace('5');
+    sink.apply('ADDED', pod({ name: 'c' }));
+    sink.setResourceVersion('6');
+    expect(events).toEqual([]);
+    expect(store.size).toBe(0);
+    expect(store.resourceVersionOf('c1', 'Pod')).toBeUndefined();
+    expect(store.kinds()).toEqual([]);
+    // a new sink for the re-added cluster works
+    store.sinkFor('c1', POD).apply('ADDED', pod({ name: 'd' }));
+    expect(store.get('c1', 'Pod', 'default', 'd')).toBeDefined();
   });
 });
