@@ -275,7 +275,7 @@ export class ClusterConnection implements KubeClient {
     const material: TlsMaterial = {
       ...(opts.ca ? { ca: toBuffer(opts.ca) } : {}),
       ...(opts.cert ? { cert: toBuffer(opts.cert) } : {}),
-      ...(opts.key ? { key: toBuffer(opts.key) as Buffer } : {}),
+      ...(opts.key ? { key: toBuffer(opts.key) } : {}),
       rejectUnauthorized: opts.rejectUnauthorized !== false,
       ...(opts.servername ? { servername: opts.servername } : {}),
     };
@@ -369,10 +369,14 @@ function dispatchWithSignal(dispatcher: Dispatcher, opts: Dispatcher.RequestOpti
   });
 }
 
-function toBuffer(v: string | Buffer | Array<string | Buffer | { pem: string | Buffer }> | unknown): Buffer | undefined {
+/** TLS material as https.RequestOptions may carry it (Buffer, string, or a list of them), as one Buffer. */
+function toBuffer(v: unknown): Buffer | undefined {
   if (Buffer.isBuffer(v)) return v;
   if (typeof v === 'string') return Buffer.from(v);
-  if (Array.isArray(v)) return Buffer.concat(v.map((x) => toBuffer(typeof x === 'object' && x !== null && 'pem' in x ? (x as { pem: unknown }).pem : x) ?? Buffer.alloc(0)));
+  if (Array.isArray(v)) {
+    const parts = v.map((x: unknown) => toBuffer(typeof x === 'object' && x !== null && 'pem' in x ? (x as { pem: unknown }).pem : x)).filter((b): b is Buffer => b !== undefined);
+    return parts.length > 0 ? Buffer.concat(parts) : undefined;
+  }
   return undefined;
 }
 

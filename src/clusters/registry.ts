@@ -14,6 +14,7 @@ import type { ClusterEvent, ClusterHandle } from './types.js';
 export type { ClusterStatus, SyncReport } from './clusterStatus.js';
 export type { ClusterInfo, ClusterHandle, ClusterEvent, ClusterEventType } from './types.js';
 export type { ClusterPersistence } from './persistence.js';
+export type { HealthTiming } from './healthMonitor.js';
 
 const clustersGauge = gauge<'status'>({ name: 'kubeatlas_clusters', help: 'Registered clusters by status.', labelNames: ['status'] });
 
@@ -79,7 +80,7 @@ export class ClusterRegistry {
    * (corrupt file, wrong or missing KUBEATLAS_SECRET_KEY).
    */
   async start(): Promise<void> {
-    if (this.started) return;
+    if (this.started || this.closed) return;
     this.started = true;
     for (const spec of this.config.clusters) this.register(spec, 'config', this.materialProblem(spec, 'config'));
     const persisted = this.persistence ? await this.persistence.load() : [];

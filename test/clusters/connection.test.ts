@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -141,6 +141,43 @@ describe('ClusterConnection auth methods', () => {
     const i = api.requests().length;
     expect((await c.request({ path: '/api/v1/namespaces' })).status).toBe(200);
     expect(usersSince(i)).toEqual(['200 alice']);
+  });
+
+  it('KUBECONFIG with an exec credential plugin (run once, cached until expiry); a failing plugin does not leak its output', async () => {
+    const counter = join(dir, 'exec-count');
+    const plugin = join(dir, 'exec-plugin.mjs');
+    writeFileSync(
+      plugin,
+      [
+        "import { appendFileSync } from 'node:fs';",
+        `appendFileSync(${JSON.stringify(counter)}, 'x');`,
+        `const expirationTimestamp = new Date(Date.now() + 3600_000).toISOString();`,
+        `process.stdout.write(JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', status: { token: ${JSON.stringify(api.adminToken)}, expirationTimestamp } }));`,
+      ].join('\n'),
+    );
+    const failing = join(dir, 'exec-failing.mjs');
+    writeFileSync(failing, "process.stderr.write('cannot refresh: refresh_token=leaky-secret-123'); process.exit(3);");
+    secrets.push('leaky-secret-123');
+    const doc = parseYaml(api.kubeconfig()) as { users: Array<{ name: string; user: Record<string, unknown> }>; contexts: unknown[] };
+    doc.users = [
+      { name: 'exec-user', user: { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: process.execPath, args: [plugin], interactiveMode: 'Never' } } },
+      { name: 'failing-user', user: { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: process.execPath, args: [failing], interactiveMode: 'Never' } } },
+    ];
+    doc.contexts = [
+      { name: 'exec', context: { cluster: 'mini', user: 'exec-user' } },
+      { name: 'failing', context: { cluster: 'mini', user: 'failing-user' } },
+    ];
+    writeFileSync(join(dir, 'exec-kubeconfig'), stringifyYaml(doc));
+    const c = connect({ authMethod: 'KUBECONFIG', kubeconfigPath: 'exec-kubeconfig', context: 'exec' });
+    const i = api.requests().length;
+    for (let k = 0; k < 3; k++) expect((await c.request({ path: '/api/v1/namespaces' })).status).toBe(200);
+    expect(usersSince(i)).toEqual(['200 sim-admin', '200 sim-admin', '200 sim-admin']);
+    expect(readFileSync(counter, 'utf8')).toBe('x');
+    const bad = connect({ authMethod: 'KUBECONFIG', kubeconfigPath: 'exec-kubeconfig', context: 'failing' });
+    const e = await rejection(bad.request({ path: '/api/v1/namespaces' }));
+    expect(e.code).toBe('CLUSTER_UNAVAILABLE');
+    expect(e.details.reason).toBe('credentials: the exec credential plugin failed');
+    expect(await bad.probe()).toEqual({ ok: false, kind: 'config', reason: 'credentials: the exec credential plugin failed' });
   });
 
   it('IN_CLUSTER: service account files from an overridable directory', async () => {

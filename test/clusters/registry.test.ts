@@ -9,6 +9,7 @@ import { loadConfig, type Config } from '../../src/config/index.js';
 import { KubeatlasError } from '../../src/util/errors.js';
 import { freePort } from '../helpers/ports.js';
 import { captureLogs } from './helpers/captureLogs.js';
+import { createTestCa } from './helpers/certs.js';
 import { startSimCluster } from '../../src/sim/cluster.js';
 import type { SimCluster } from '../../src/sim/types.js';
 import { waitFor } from './helpers/waitFor.js';
@@ -22,6 +23,7 @@ let api: SimCluster;
 let silent: Server;
 let silentPort: number;
 let refusedPort: number;
+let otherCaPem: string;
 const silentSockets: Socket[] = [];
 const registries: ClusterRegistry[] = [];
 
@@ -51,6 +53,7 @@ beforeAll(async () => {
   await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
   silentPort = (silent.address() as { port: number }).port;
   refusedPort = await freePort();
+  otherCaPem = createTestCa('another-ca').certPem;
 });
 // Each test's registries stop before the next test, so that server request counts are the test's own.
 afterEach(async () => {
@@ -76,6 +79,7 @@ describe('ClusterRegistry start and status', () => {
       token('hanging', { server: `https://127.0.0.1:${silentPort}`, timeoutSeconds: 2 }),
       { clusterId: 'no-file', authMethod: 'SERVICE_ACCOUNT', server: api.url, tokenFile: 'tokens/later', tls: { caData: api.ca.certPem } },
       token('wrong-token', { token: WRONG_TOKEN }),
+      token('wrong-ca', { tls: { caData: otherCaPem } }),
     ]);
     const reg = registry(config);
     const events: ClusterEvent[] = [];
@@ -83,8 +87,8 @@ describe('ClusterRegistry start and status', () => {
     const t0 = performance.now();
     await reg.start();
     expect(performance.now() - t0).toBeLessThan(500);
-    expect(reg.list().map((h) => h.id)).toEqual(['good', 'hanging', 'no-file', 'refused', 'wrong-token']);
-    expect(events.filter((e) => e.type === 'ADDED').map((e) => e.clusterId).sort()).toEqual(['good', 'hanging', 'no-file', 'refused', 'wrong-token']);
+    expect(reg.list().map((h) => h.id)).toEqual(['good', 'hanging', 'no-file', 'refused', 'wrong-ca', 'wrong-token']);
+    expect(events.filter((e) => e.type === 'ADDED').map((e) => e.clusterId).sort()).toEqual(['good', 'hanging', 'no-file', 'refused', 'wrong-ca', 'wrong-token']);
     // A missing file is known at once and does not stop the others.
     expect(reg.get('no-file')?.info()).toMatchObject({ status: 'UNREACHABLE', lastError: 'configuration: tokenFile: file not found', source: 'config' });
     expect(reg.readiness().ready).toBe(false);
@@ -95,6 +99,8 @@ describe('ClusterRegistry start and status', () => {
     expect(reg.get('refused')?.info().lastError).toBe('connection refused');
     await waitFor(() => status(reg.get('wrong-token')) === 'UNREACHABLE', 'wrong-token to be UNREACHABLE');
     expect(reg.get('wrong-token')?.info().lastError).toBe('unauthorized: the token was rejected');
+    await waitFor(() => status(reg.get('wrong-ca')) === 'UNREACHABLE', 'wrong-ca to be UNREACHABLE');
+    expect(reg.get('wrong-ca')?.info().lastError).toBe('TLS: certificate signed by unknown authority');
     const hangStart = performance.now();
     await waitFor(() => status(reg.get('hanging')) === 'UNREACHABLE', 'hanging to be UNREACHABLE', 5_000);
     expect(performance.now() - t0).toBeLessThan(4_000); // its 2 s deadline, not more
