@@ -54,6 +54,9 @@ export interface PodRef {
   image: string;
 }
 
+/** Second words of application names ("payments-api-internal"). */
+const QUALIFIERS = ['internal', 'public', 'v2', 'legacy', 'events', 'batch', 'edge', 'sync', 'reports', 'partner', 'mobile', 'search', 'billing', 'canary', 'eu', 'us', 'ledger', 'audit', 'export', 'import'] as const;
+
 export class AppGenerator {
   /** A bounded sample of emitted pods. */
   readonly podSample: PodRef[] = [];
@@ -83,20 +86,25 @@ export class AppGenerator {
     }
   }
 
+  /** `base`, or `base-<qualifier>` when taken (then numbered as a last resort). */
   private uniqueName(ns: NamespaceInfo, base: string): string {
     let name = base;
-    for (let i = 2; ns.used.has(name); i++) name = `${base}-${i}`;
+    if (ns.used.has(name)) {
+      const start = this.rng.int(0, QUALIFIERS.length - 1);
+      for (let i = 0; i < QUALIFIERS.length && ns.used.has(name); i++) name = `${base}-${QUALIFIERS[(start + i) % QUALIFIERS.length]}`;
+      for (let i = 2; ns.used.has(name); i++) name = `${base}-${i}`;
+    }
     ns.used.add(name);
     return name;
   }
 
   private podState(): PodState {
     return this.rng.weighted<PodState>([
-      ['running', 930],
-      ['notReady', 15],
-      ['crashLoop', 20],
-      ['creating', 8],
-      ['pending', 27],
+      ['running', 955],
+      ['notReady', 8],
+      ['crashLoop', 12],
+      ['creating', 5],
+      ['pending', 20],
     ]);
   }
 
@@ -338,7 +346,7 @@ export class AppGenerator {
         replicas,
         selector,
         template,
-        status: deploymentStatus({ generation, desired: replicas, counts: { ...counts, updated: live }, newRsName: rsName, at: new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z'), progressedAt: new Date(rolledOut).toISOString().replace(/\.\d{3}Z$/, 'Z') }),
+        status: deploymentStatus({ generation, desired: replicas, counts: { ...counts, updated: live }, newRsName: rsName, at: new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z'), progressedAt: new Date(rolledOut).toISOString().replace(/\.\d{3}Z$/, 'Z'), rolledOut: true }),
       }),
     );
     if (this.ctx.now - rolledOut < HOUR) {

@@ -31,7 +31,12 @@ function cond(type: string, status: string, at: string, reason: string, message:
 }
 
 /** Deployment status as the deployment controller writes it. */
-export function deploymentStatus(o: { generation: number; desired: number; counts: PodCounts; newRsName: string; at: string; progressedAt?: string }): Obj {
+/**
+ * Deployment status as the deployment controller writes it. `rolledOut`:
+ * the newest ReplicaSet has been fully available once (Progressing stays
+ * NewReplicaSetAvailable afterwards, even when pods later become unready).
+ */
+export function deploymentStatus(o: { generation: number; desired: number; counts: PodCounts; newRsName: string; at: string; progressedAt?: string; rolledOut?: boolean }): Obj {
   const { counts } = o;
   const s: Obj = { observedGeneration: o.generation };
   if (counts.replicas) s.replicas = counts.replicas;
@@ -43,7 +48,7 @@ export function deploymentStatus(o: { generation: number; desired: number; count
   const unavailable = Math.max(0, Math.max(o.desired, counts.replicas) - counts.ready);
   if (unavailable) s.unavailableReplicas = unavailable;
   const available = counts.ready >= o.desired - Math.floor(o.desired * 0.25);
-  const progressed = (counts.updated ?? counts.replicas) >= o.desired && counts.ready >= o.desired;
+  const progressed = o.rolledOut || ((counts.updated ?? counts.replicas) >= o.desired && counts.ready >= o.desired && counts.replicas <= o.desired);
   s.conditions = [
     available
       ? cond('Available', 'True', o.at, 'MinimumReplicasAvailable', 'Deployment has minimum availability.')
