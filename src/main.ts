@@ -53,7 +53,9 @@ async function main(): Promise<number> {
   } catch (e) {
     await demo?.close();
     process.stderr.write(`kubeatlas: ${describeError(e)}\n`);
-    return 1;
+    // An unreadable state file (corrupt, wrong KUBEATLAS_SECRET_KEY) is a configuration problem;
+    // a taken port is not.
+    return isKubeatlasError(e) && e.code === 'CONFIG_INVALID' && e.details.port === undefined ? 2 : 1;
   }
 
   process.stdout.write(`kubeatlas: GraphQL at ${app.server?.url} (GraphiQL in a browser), health at /healthz and /readyz, metrics at /metrics\n`);

@@ -27,8 +27,8 @@ export const DemoSchema = z.strictObject({
   /** auto = run simulated clusters when no cluster is configured and none was persisted. */
   enabled: z.union([z.literal('auto'), z.boolean()], { error: 'expected auto, true or false' }).default('auto'),
   clusters: z.int().min(1).max(50).default(3),
-  objectsPerCluster: z.int().min(0).max(200_000).default(400),
-  churnPerSecond: z.number().min(0).max(10_000).default(2),
+  objectsPerCluster: z.int().min(0).max(200_000).default(2000),
+  churnPerSecond: z.number().min(0).max(10_000).default(5),
 });
 
 export const LimitsSchema = z.strictObject({

@@ -40,7 +40,7 @@ describe('loadConfig', () => {
     expect(cfg.clusterFilesDir).toBe(dir);
     expect(cfg.stateFile).toBe(join(dir, '.kubeatlas/clusters.json'));
     expect(cfg.logLevel).toBe('info');
-    expect(cfg.demo).toEqual({ enabled: 'auto', clusters: 3, objectsPerCluster: 400, churnPerSecond: 2 });
+    expect(cfg.demo).toEqual({ enabled: 'auto', clusters: 3, objectsPerCluster: 2000, churnPerSecond: 5 });
     expect(cfg.limits.maxPageSize).toBe(500);
     expect(cfg.inCluster.serviceAccountDir).toBe('/var/run/secrets/kubernetes.io/serviceaccount');
     expect(cfg.clusters).toEqual([]);
