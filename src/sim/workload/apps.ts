@@ -129,7 +129,7 @@ export class AppGenerator {
     const hostNetwork = !!o.template.spec.hostNetwork;
     const podIP = node && o.state !== 'creating' ? this.layout.place(node, hostNetwork) : undefined;
     if (node && !podIP) node.pods++;
-    const restartCount = o.state === 'crashLoop' ? rng.int(4, 180) : o.state === 'running' && rng.chance(0.06) ? rng.int(1, 6) : 0;
+    const restartCount = o.state === 'crashLoop' ? rng.int(4, 180) : o.state === 'running' && rng.chance(0.04) ? rng.int(1, 6) : 0;
     const uid = rng.uuid();
     const startedAt = o.state === 'creating' ? this.ctx.now - rng.int(5, 50) * 1000 : o.created + rng.int(2, 30) * 1000;
     const created = o.state === 'creating' ? startedAt - 2_000 : o.created;
@@ -186,7 +186,7 @@ export class AppGenerator {
 
   private replicas(max: number): number {
     const r = this.rng.weighted<number>([
-      [1, 5], [2, 8], [3, 10], [4, 8], [5, 6], [6, 6], [8, 7], [10, 7], [12, 7], [16, 8], [20, 8], [25, 8], [30, 7], [40, 7], [50, 5], [60, 5],
+      [1, 5], [2, 8], [3, 9], [4, 7], [5, 6], [6, 6], [8, 7], [10, 7], [12, 8], [16, 9], [20, 9], [25, 9], [30, 8], [40, 8], [50, 6], [60, 5],
     ]);
     return Math.max(1, Math.min(r, max));
   }
@@ -247,7 +247,7 @@ export class AppGenerator {
     const versionIdx = rng.int(2, VERSIONS.length - 1);
     const version = VERSIONS[versionIdx];
     const r = this.refs(ns, app, { config: rng.chance(0.75), secret: rng.chance(0.55), sa: rng.chance(0.45), version });
-    const complexity = rng.weighted<TemplateComplexity>([['simple', 60], ['standard', 30], ['rich', 10]]);
+    const complexity = rng.weighted<TemplateComplexity>([['simple', 70], ['standard', 24], ['rich', 6]]);
     const scrape = rng.chance(0.4);
     const tplRng = rng.nextUint32();
     const template = componentTemplate(new Rng(tplRng, 7), profile, r, complexity, scrape);
@@ -255,7 +255,7 @@ export class AppGenerator {
     const oldCount = rng.chance(0.65) ? 1 : 2;
     const revision = oldCount + rng.int(1, 8);
     const created = Math.max(ns.created + HOUR, this.ctx.now - rng.int(3, 150) * DAY);
-    const rolledOut = Math.min(this.ctx.now - MINUTE, Math.max(created + (oldCount + 1) * HOUR, this.ctx.now - rng.int(1, 30 * 24) * HOUR));
+    const rolledOut = Math.min(this.ctx.now - MINUTE, Math.max(created + (oldCount + 1) * HOUR, this.ctx.now - (rng.chance(0.06) ? rng.int(2, 59) * MINUTE : rng.int(1, 30 * 24) * HOUR)));
     const labels = appLabels(r, profile.tier);
     const selector = selectorLabels(r);
     const depUid = rng.uuid();

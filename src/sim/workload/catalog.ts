@@ -82,7 +82,6 @@ export const SIDECARS = [
 export const PLATFORM_DAEMONSETS = [
   { namespace: 'monitoring', name: 'node-exporter', image: 'prom/node-exporter:v1.7.0', port: 9100, portName: 'metrics' },
   { namespace: 'logging', name: 'fluent-bit', image: 'fluent/fluent-bit:2.2.2', port: 2020, portName: 'http' },
-  { namespace: 'kube-system', name: 'csi-node', image: 'registry.k8s.io/sig-storage/csi-node-driver-registrar:v2.10.0', port: 9809, portName: 'healthz' },
 ] as const;
 
 export const VERSIONS = ['1.4.2', '1.5.0', '1.5.1', '2.0.3', '2.1.0', '2.1.4', '3.0.0', '3.2.1', '0.9.8', '1.12.0'] as const;

@@ -8,7 +8,10 @@ import { controllerRef, type GenContext } from './context.js';
 import { buildNamespace, caBundlePlaceholder, namespaceDefaults } from './core.js';
 import { daemonPod, daemonSetWithPods } from './daemons.js';
 import { ClusterLayout, layoutNodeOf } from './layout.js';
-import { buildNetworkPolicy } from './networking.js';
+import { buildNetworkPolicy, buildService, MANAGED_BY_LABEL, SERVICE_NAME_LABEL } from './networking.js';
+import { managedEntry } from './managedFields.js';
+import { meta } from './context.js';
+import { isoSeconds } from './time.js';
 import { Rng } from './random.js';
 import { daemonTemplate } from './templates.js';
 import { DAY, HOUR, MINUTE } from './time.js';
@@ -102,6 +105,24 @@ export function generateWorkload(opts: WorkloadOptions, existing: ExistingCluste
   }
 
   // Team namespaces: ~1 per 900 objects, each a team's environment.
+  const apps = new AppGenerator(ctx, layout);
+  /** A Service without selector for a database outside the cluster, with a hand-made EndpointSlice. */
+  const externalService = (ns: NamespaceInfo, created: number): void => {
+    const name = `${ns.team}-external-db`;
+    ns.used.add(name);
+    const svcUid = rng.uuid();
+    const labels = { team: ns.team, 'app.kubernetes.io/name': name };
+    counted('Service', buildService({ namespace: ns.name, name, uid: svcUid, created, labels, ports: [{ name: 'postgres', port: 5432, targetPort: 5432 }], clusterIP: layout.serviceIp() }));
+    counted('discovery.k8s.io/EndpointSlice', {
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
+      metadata: meta({ name, namespace: ns.name, uid: rng.uuid(), generation: 1, created, labels: { [SERVICE_NAME_LABEL]: name, [MANAGED_BY_LABEL]: 'staff' }, managedFields: [managedEntry('kubectl-client-side-apply', 'discovery.k8s.io/v1', isoSeconds(created), { 'f:addressType': {}, 'f:endpoints': {}, 'f:metadata': { 'f:labels': { '.': {}, [`f:${SERVICE_NAME_LABEL}`]: {}, [`f:${MANAGED_BY_LABEL}`]: {} } }, 'f:ports': {} })] }),
+      addressType: 'IPv4',
+      endpoints: [{ addresses: [`10.20.${rng.int(0, 255)}.${rng.int(1, 254)}`], conditions: { ready: true } }],
+      ports: [{ name: 'postgres', protocol: 'TCP', port: 5432 }],
+    });
+  };
+
   const nsCount = Math.max(1, Math.min(400, Math.round(target / 900)));
   const namespaces: NamespaceInfo[] = [];
   for (let i = 0; i < nsCount; i++) {
@@ -120,11 +141,12 @@ export function generateWorkload(opts: WorkloadOptions, existing: ExistingCluste
     counted('rbac.authorization.k8s.io/RoleBinding', buildRoleBinding({ namespace: name, name: `${team}-admins`, uid: rng.uuid(), created: created + MINUTE, labels: { team }, subjects: [{ kind: 'Group', name: `${team}-admins` }], roleRef: { kind: 'ClusterRole', name: 'admin' } }));
     if (rng.chance(0.5)) counted('networking.k8s.io/NetworkPolicy', buildNetworkPolicy({ namespace: name, name: 'default-deny-ingress', uid: rng.uuid(), created: created + MINUTE, podSelector: {}, denyAll: true }));
     if (i < 40 && rng.chance(0.5)) counted('rbac.authorization.k8s.io/ClusterRoleBinding', buildRoleBinding({ name: `${name}-viewers`, uid: rng.uuid(), created: created + MINUTE, labels: { team }, subjects: [{ kind: 'Group', name: `${team}-devs` }], roleRef: { kind: 'ClusterRole', name: 'view' } }));
-    namespaces.push({ name, team, env, created, pullSecret: 'regcred', used: new Set() });
+    const info: NamespaceInfo = { name, team, env, created, pullSecret: 'regcred', used: new Set() };
+    if (rng.chance(0.25)) externalService(info, created + HOUR);
+    namespaces.push(info);
   }
 
   // Applications until the budget is (almost) spent.
-  const apps = new AppGenerator(ctx, layout);
   const budget = target;
   let turn = 0;
   while (count < budget - 8) {
