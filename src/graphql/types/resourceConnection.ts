@@ -25,7 +25,8 @@ export const ResourceEdgeRef = builder.objectRef<ResourceEdgeShape>('ResourceEdg
 
 export const ResourceConnectionRef = builder.objectRef<ResourceConnectionShape>('ResourceConnection').implement({
   fields: (t) => ({
-    edges: t.field({ type: [ResourceEdgeRef], resolve: (c) => c.edges }),
+    // The page size is already the multiplier of the field returning the connection.
+    edges: t.field({ type: [ResourceEdgeRef], complexity: { field: 0, multiplier: 1 }, resolve: (c) => c.edges }),
     pageInfo: t.field({ type: PageInfoRef, resolve: (c) => c.pageInfo }),
     totalCount: t.exposeInt('totalCount', { description: 'Matches across all pages.' }),
   }),
