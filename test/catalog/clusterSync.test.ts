@@ -2,15 +2,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { deriveStatus } from '../../src/clusters/clusterStatus.js';
 import type { KubeClient } from '../../src/clusters/kubeClient.js';
 import { BUILTIN_KINDS, kindKey, type KindInfo } from '../../src/kube/kinds.js';
-import { startSimCluster } from '../../src/sim/cluster.js';
-import type { SimCluster } from '../../src/sim/types.js';
+import type { SimCluster, SimClusterOptions } from '../../src/sim/types.js';
 import { ClusterSync, type ClusterSyncOptions } from '../../src/catalog/clusterSync.js';
 import type { SyncReport, SyncTarget } from '../../src/catalog/syncTarget.js';
 import type { ReflectorSink } from '../../src/watch/sink.js';
 import { freePort } from '../helpers/ports.js';
-import { FAST, clientFor, diffStates, serverState, waitFor } from '../watch/support/harness.js';
+import { FAST, clientFor, connectionFor, diffStates, serverState, waitFor, startSim } from '../watch/support/harness.js';
 import { RecordingSinks } from '../watch/support/recordingSink.js';
-import { testKubeClient } from '../watch/support/testKubeClient.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -38,8 +36,8 @@ function target(id: string, client: KubeClient, spec: SyncTarget['spec'] = {}): 
 
 const OPTIONS: ClusterSyncOptions = { staggerMs: 50, reportThrottleMs: 50, reportIntervalMs: 100, reflector: FAST, rediscoverIntervalMs: 0 };
 
-async function sim(options: Partial<Parameters<typeof startSimCluster>[0]> = {}): Promise<SimCluster> {
-  const s = await startSimCluster({ name: `cs-${Math.random().toString(36).slice(2, 8)}`, objects: 200, seed: 1, bookmarkIntervalMs: 200, ...options });
+async function sim(options: Partial<SimClusterOptions> = {}): Promise<SimCluster> {
+  const s = await startSim({ name: `cs-${Math.random().toString(36).slice(2, 8)}`, objects: 200, seed: 1, bookmarkIntervalMs: 200, ...options });
   cleanups.push(() => s.close());
   return s;
 }
@@ -142,7 +140,8 @@ describe('ClusterSync', () => {
 
   it('a cluster that refuses connections keeps retrying discovery, reports nothing, and stops at once', async () => {
     const port = await freePort();
-    const c = testKubeClient({ clusterId: 'closed', server: `https://127.0.0.1:${port}`, caPem: '', timeoutMs: 500 });
+    const s = await sim({ objects: 0 });
+    const c = connectionFor('closed', `https://127.0.0.1:${port}`, s.ca.certPem, s.adminToken);
     cleanups.push(() => c.close());
     const t = target('closed', c);
     const cs = start(t, new RecordingStore());

@@ -1,11 +1,10 @@
 import { describe, expect, it, vi } from 'vitest';
 import { kindKey, type KindInfo } from '../../src/kube/kinds.js';
-import { startSimCluster } from '../../src/sim/cluster.js';
 import type { SimCluster } from '../../src/sim/types.js';
 import { ClusterSync } from '../../src/catalog/clusterSync.js';
 import type { SyncTarget } from '../../src/catalog/syncTarget.js';
 import type { ReflectorSink } from '../../src/watch/sink.js';
-import { FAST, clientFor, diffStates, serverState } from '../watch/support/harness.js';
+import { FAST, clientFor, diffStates, serverState, startSim } from '../watch/support/harness.js';
 import { RecordingSinks, replay } from '../watch/support/recordingSink.js';
 import { startChurnDriver } from './churnDriver.js';
 
@@ -117,7 +116,7 @@ async function chaosRun(seed: number): Promise<RunResult> {
 async function chaosRunWith(seed: number, cleanups: Array<() => Promise<void> | void>): Promise<RunResult> {
   const started = Date.now();
   const rnd = mulberry32(seed);
-  const sim = await startSimCluster({
+  const sim = await startSim({
     name: `chaos-${seed}`,
     seed,
     objects: 80,

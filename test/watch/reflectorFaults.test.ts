@@ -1,9 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { BUILTIN_KINDS, type KindInfo } from '../../src/kube/kinds.js';
-import { startSimCluster } from '../../src/sim/cluster.js';
-import type { SimCluster } from '../../src/sim/types.js';
+import type { SimCluster, SimClusterOptions } from '../../src/sim/types.js';
 import type { Reflector, ReflectorOptions } from '../../src/watch/reflector.js';
-import { clientFor, collectionRequests, diffStates, isTransfer, reflectorFor, serverState, stopAndLog, waitFor } from './support/harness.js';
+import { clientFor, collectionRequests, diffStates, isTransfer, reflectorFor, serverState, stopAndLog, waitFor, startSim } from './support/harness.js';
 import { RecordingSink } from './support/recordingSink.js';
 
 const CONFIGMAP = BUILTIN_KINDS.find((k) => k.kind === 'ConfigMap')!;
@@ -15,14 +14,14 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function sim(options: Partial<Parameters<typeof startSimCluster>[0]> = {}): Promise<SimCluster> {
-  const s = await startSimCluster({ name: `faults-${Math.random().toString(36).slice(2, 8)}`, objects: 0, seed: 3, historySize: 2000, bookmarkIntervalMs: 200, ...options });
+async function sim(options: Partial<SimClusterOptions> = {}): Promise<SimCluster> {
+  const s = await startSim({ name: `faults-${Math.random().toString(36).slice(2, 8)}`, objects: 0, seed: 3, historySize: 2000, bookmarkIntervalMs: 200, ...options });
   cleanups.push(() => s.close());
   return s;
 }
 
 /** A cluster with 12 ConfigMaps and a synced, watching ConfigMap reflector. */
-async function syncedConfigMaps(options: Partial<Parameters<typeof startSimCluster>[0]> = {}, reflectorOptions: Partial<ReflectorOptions> = {}) {
+async function syncedConfigMaps(options: Partial<SimClusterOptions> = {}, reflectorOptions: Partial<ReflectorOptions> = {}) {
   const s = await sim(options);
   for (let i = 0; i < 12; i++) s.store.create('configmaps', { metadata: { name: `cm-${i}`, namespace: i % 2 ? 'default' : 'kube-system' }, data: { v: '0' } });
   const c = clientFor(s);

@@ -1,12 +1,15 @@
-import type { KubeClient } from '../../../src/clusters/kubeClient.js';
+import { tmpdir } from 'node:os';
+import { ClusterConnection } from '../../../src/clusters/connection.js';
+import { parseClusterSpecShape } from '../../../src/config/parseClusterSpec.js';
 import type { KindInfo } from '../../../src/kube/kinds.js';
 import { collectionPath } from '../../../src/kube/kinds.js';
 import type { KubeObject } from '../../../src/kube/types.js';
-import type { SimCluster, SimRequestRecord } from '../../../src/sim/types.js';
+import { createCertificateAuthority } from '../../../src/sim/ca.js';
+import { startSimCluster } from '../../../src/sim/cluster.js';
+import type { SimCertificateAuthority, SimCluster, SimClusterOptions, SimRequestRecord } from '../../../src/sim/types.js';
 import { Reflector, type ReflectorOptions } from '../../../src/watch/reflector.js';
 import { newWatchListSupport } from '../../../src/watch/watchListSupport.js';
 import { objectKey } from './recordingSink.js';
-import { testKubeClient } from './testKubeClient.js';
 
 /** Reflector settings that make failures and recoveries happen in milliseconds, not minutes. */
 export const FAST: Partial<ReflectorOptions> = {
@@ -18,8 +21,29 @@ export const FAST: Partial<ReflectorOptions> = {
   shortWatchMs: 200,
 };
 
-export function clientFor(sim: SimCluster, token: string = sim.adminToken): KubeClient & { close(): Promise<void> } {
-  return testKubeClient({ clusterId: sim.name, server: sim.url, caPem: sim.ca.certPem, token, timeoutMs: 10_000 });
+let sharedCa: SimCertificateAuthority | undefined;
+
+/** A simulated cluster signed by a CA shared within the test file (key generation is the slow part of a start). */
+export function startSim(options: Partial<SimClusterOptions> & { name: string }): Promise<SimCluster> {
+  sharedCa ??= createCertificateAuthority();
+  return startSimCluster({ ca: sharedCa, ...options });
+}
+
+/**
+ * The real cluster connection (src/clusters/connection.ts) to a simulated
+ * cluster: token auth, the sim's CA, a 10 s request deadline and a QPS budget
+ * high enough not to be what a test measures.
+ */
+export function clientFor(sim: SimCluster, token: string = sim.adminToken, server: string = sim.url): ClusterConnection {
+  return connectionFor(sim.name, server, sim.ca.certPem, token);
+}
+
+export function connectionFor(clusterId: string, server: string, caPem: string, token: string): ClusterConnection {
+  const spec = parseClusterSpecShape(
+    { clusterId, authMethod: 'TOKEN', server, token, tls: { caData: caPem }, qps: 2000, burst: 2000, timeoutSeconds: 10 },
+    { clusterFilesDir: tmpdir(), source: 'runtime' },
+  );
+  return new ClusterConnection({ spec, clusterFilesDir: tmpdir(), source: 'runtime' });
 }
 
 /** A reflector with FAST settings and its own WatchList memo unless one is given. */
