@@ -1,4 +1,5 @@
 import type { KubeObject } from '../../kube/types.js';
+import { selectorFromObject, type LabelSelectorObject } from '../../kube/labelSelector.js';
 import { controllerRef } from '../workload/context.js';
 import { replicaSetStatus } from '../workload/workloads.js';
 import { keyOf, type PodInfo } from './clusterIndex.js';
@@ -24,8 +25,17 @@ export function replicaSetController(ctx: ControllerContext): Controller {
     const rs = store.get('apps/ReplicaSet', ns, name);
     if (!rs || rs.metadata.deletionTimestamp) return;
     const uid = rs.metadata.uid ?? '';
-    const spec = (rs.spec ?? {}) as { replicas?: number; template?: PodTemplateLike };
+    const spec = (rs.spec ?? {}) as { replicas?: number; template?: PodTemplateLike; selector?: LabelSelectorObject };
     const desired = spec.replicas ?? 1;
+    // Pods relabelled out of the selector are released (their ownerReference removed), as the real controller does.
+    const selector = selectorFromObject(spec.selector ?? {});
+    for (const p of index.podsOf(uid)) {
+      if (selector.matches(p.labels)) continue;
+      store.mutate('Pod', ns, p.name, (o) => {
+        o.metadata.ownerReferences = (o.metadata.ownerReferences ?? []).filter((r) => r.uid !== uid);
+        if (!o.metadata.ownerReferences.length) delete o.metadata.ownerReferences;
+      }, MANAGER);
+    }
     const active = index.podsOf(uid).filter(isActive);
     const diff = desired - active.length;
     if (diff > 0 && spec.template && !index.terminatingNamespaces.has(ns)) {
