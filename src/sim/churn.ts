@@ -54,9 +54,7 @@ export interface ChurnHandle {
  * carries CHANGED_AT_ANNOTATION with the write's epoch ms.
  */
 export function startChurn(store: SimStore, opts: { seed: number; perSecond: number }): ChurnHandle {
-  const shared = acquireShared(store);
-  const rng = new Rng(opts.seed, 21);
-  const engine = new ChurnEngine(store, shared, rng);
+  const engine = createChurnEngine(store, opts.seed);
   let rate = Math.max(0, Number.isFinite(opts.perSecond) ? opts.perSecond : 0);
   let epoch = performance.now();
   let doneSinceEpoch = 0;
@@ -72,7 +70,7 @@ export function startChurn(store: SimStore, opts: { seed: number; perSecond: num
       due = cap;
     }
     for (let i = 0; i < due && !stopped; i++) {
-      engine.one();
+      engine.step();
       doneSinceEpoch++;
     }
   };
@@ -89,7 +87,7 @@ export function startChurn(store: SimStore, opts: { seed: number; perSecond: num
       if (stopped) return;
       stopped = true;
       clearInterval(timer);
-      releaseShared(store);
+      engine.close();
     },
     get changes() {
       return engine.changes;
@@ -97,7 +95,37 @@ export function startChurn(store: SimStore, opts: { seed: number; perSecond: num
   };
 }
 
-class ChurnEngine {
+/** The churn engine without a clock: `step()` makes one change now. */
+export interface ChurnEngine {
+  step(): void;
+  readonly changes: number;
+  /** Releases the shared index (the engine must not be used afterwards). */
+  close(): void;
+}
+
+/**
+ * Creates the churn engine of `startChurn` without its timer (tests and
+ * benchmarks drive it step by step). Deterministic: the same seed on the
+ * same cluster state makes the same changes.
+ */
+export function createChurnEngine(store: SimStore, seed: number): ChurnEngine {
+  const shared = acquireShared(store);
+  const engine = new Engine(store, shared, new Rng(seed, 21));
+  let closed = false;
+  return {
+    step: () => engine.one(),
+    get changes() {
+      return engine.changes;
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      releaseShared(store);
+    },
+  };
+}
+
+class Engine {
   changes = 0;
   /** Deployment key → replicas before the churn first scaled it (it always returns there). */
   private readonly baseline = new Map<string, number>();
