@@ -14,7 +14,14 @@ import type { ReflectorSink } from '../watch/sink.js';
 import type { SyncReport, SyncTarget } from './syncTarget.js';
 
 /** Reflector settings ClusterSync passes through (timeouts, backoff, page size...). */
-export type ReflectorTuning = Omit<ReflectorOptions, 'client' | 'kind' | 'sink' | 'listGate' | 'startDelayMs' | 'onStatusChange' | 'resumeResourceVersion'>;
+export type ReflectorTuning = Omit<ReflectorOptions, 'client' | 'kind' | 'sink' | 'listGate' | 'startDelayMs' | 'onStatusChange' | 'resumeResourceVersion' | 'resumeComplete'>;
+
+/** A collection the store already holds completely (warm-restart snapshot, followed replica copy): where its reflector resumes by WATCH. */
+export interface ResumePoint {
+  resourceVersion: string;
+  /** Objects the store holds for the collection. */
+  objects: number;
+}
 
 export interface ClusterSyncOptions {
   /** Concurrent state transfers (LIST / WatchList) per cluster (default 3). */
@@ -34,6 +41,14 @@ export interface ClusterSyncOptions {
   /** Re-run discovery this often to pick up new or removed kinds (default 5 min; 0 = never). */
   rediscoverIntervalMs?: number;
   reflector?: ReflectorTuning;
+  /**
+   * Asked once per reflector start: when it returns a point, the store holds
+   * the complete collection at that resourceVersion and the reflector starts
+   * synced, with a WATCH from it (no LIST; a 410 relists). Otherwise the
+   * reflector's first transfer is a relist from `store.resourceVersionOf`
+   * (NotOlderThan) or a consistent LIST.
+   */
+  resumePoint?: (clusterId: string, kind: KindInfo) => ResumePoint | undefined;
   random?: () => number;
 }
 
@@ -76,7 +91,8 @@ export class ClusterSync {
   private readonly log: Logger;
   private readonly gate: ListGate;
   private readonly random: () => number;
-  private readonly opts: Required<Omit<ClusterSyncOptions, 'reflector' | 'random'>>;
+  private readonly opts: Required<Omit<ClusterSyncOptions, 'reflector' | 'random' | 'resumePoint'>>;
+  private readonly resumePoint: ClusterSyncOptions['resumePoint'];
   private readonly tuning: ReflectorTuning;
   private readonly controller = new AbortController();
   private readonly watched = new Map<string, Watched>();
@@ -102,6 +118,7 @@ export class ClusterSync {
     this.gate = createListGate(options.maxConcurrentLists ?? 3);
     this.random = options.random ?? Math.random;
     this.tuning = options.reflector ?? {};
+    this.resumePoint = options.resumePoint;
     this.opts = {
       maxConcurrentLists: options.maxConcurrentLists ?? 3,
       staggerMs: options.staggerMs ?? 1000,
@@ -254,6 +271,7 @@ export class ClusterSync {
     const key = kindKey(kind);
     const sink = this.store.sinkFor(this.clusterId, kind, { keepSecretValues: this.target.spec.keepSecretValues ?? false });
     const entry: Watched = { reflector: undefined as unknown as Reflector, sink, notWatchingSince: undefined };
+    const point = this.resumePoint?.(this.clusterId, kind);
     entry.reflector = new Reflector({
       ...this.tuning,
       client: this.target.client,
@@ -261,7 +279,8 @@ export class ClusterSync {
       sink,
       listGate: this.gate,
       startDelayMs: Math.floor(this.random() * this.opts.staggerMs),
-      resumeResourceVersion: this.store.resourceVersionOf(this.clusterId, key),
+      resumeResourceVersion: point?.resourceVersion ?? this.store.resourceVersionOf(this.clusterId, key),
+      ...(point ? { resumeComplete: { objects: point.objects } } : {}),
       onStatusChange: (s) => this.onReflectorStatus(entry, s),
     });
     this.watched.set(key, entry);

@@ -21,6 +21,9 @@ const PARSED_BYTES_PER_JSON_CHAR = 3;
  */
 export class ObjectCache {
   private readonly lru: LRUCache<number, Entry>;
+  /** `get` calls answered from the cache / by parsing (for hit-ratio metrics). */
+  hits = 0;
+  misses = 0;
 
   constructor(maxBytes: number) {
     this.lru = new LRUCache<number, Entry>({ maxSize: Math.max(1, maxBytes), sizeCalculation: (e) => Math.max(1, e.bytes) });
@@ -29,7 +32,11 @@ export class ObjectCache {
   /** The parsed object of `record`, parsing `record.json` on a miss. */
   get(record: ResourceRecord): KubeObject {
     const hit = this.lru.get(record.id);
-    if (hit !== undefined && hit.record === record) return hit.object;
+    if (hit !== undefined && hit.record === record) {
+      this.hits++;
+      return hit.object;
+    }
+    this.misses++;
     const json = record.json;
     const object = JSON.parse(json) as KubeObject;
     this.lru.set(record.id, { record, object, bytes: json.length * PARSED_BYTES_PER_JSON_CHAR });
@@ -47,5 +54,10 @@ export class ObjectCache {
 
   get size(): number {
     return this.lru.size;
+  }
+
+  /** Estimated bytes held. */
+  get bytes(): number {
+    return this.lru.calculatedSize;
   }
 }

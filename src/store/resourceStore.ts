@@ -75,6 +75,8 @@ export class ResourceStore implements ResourceReader, ResourceWriter, StatsSourc
   private readonly objects: ObjectCache;
   private readonly maxPageSize: number;
   private nextId = 1;
+  /** Bumped when a cluster or a collection is created or removed (see changeGeneration). */
+  private layoutGeneration = 0;
   private readonly queryContext: QueryContext = {
     sortedClusters: () => (this.orderedClusters ??= [...this.clusters.values()].sort((a, b) => (a.clusterId < b.clusterId ? -1 : a.clusterId > b.clusterId ? 1 : 0))),
     recordOf: (id) => this.byId.get(id),
@@ -182,6 +184,7 @@ export class ResourceStore implements ResourceReader, ResourceWriter, StatsSourc
     if (!coll) {
       coll = new Collection(cluster.clusterId, kind, key);
       cluster.addCollection(coll);
+      this.layoutGeneration++;
     } else {
       coll.kind = kind;
     }
@@ -237,10 +240,42 @@ export class ResourceStore implements ResourceReader, ResourceWriter, StatsSourc
     }
     this.clusters.delete(clusterId);
     this.orderedClusters = undefined;
+    this.layoutGeneration++;
   }
 
   resourceVersionOf(clusterId: string, kindKey: string): string | undefined {
     return this.clusters.get(clusterId)?.collections.get(kindKey)?.resourceVersion;
+  }
+
+  /**
+   * A token that changes whenever an object of the matching collections
+   * (clusters and kindKeys; undefined = all) may have changed: the store's
+   * layout generation (bumped when a cluster or collection is created or
+   * removed) and the sum of the collections' change counts. Equal tokens
+   * mean no change in between. For L1 caches of query results; costs one
+   * pass over the matching collections, no pass over objects.
+   */
+  changeGeneration(clusters: ReadonlySet<string> | undefined, kindKeys: ReadonlySet<string> | undefined): string {
+    let sum = 0;
+    const add = (cluster: ClusterState | undefined) => {
+      if (!cluster) return;
+      if (kindKeys === undefined) {
+        for (const c of cluster.collections.values()) sum += c.changes.ADDED + c.changes.MODIFIED + c.changes.DELETED;
+      } else {
+        for (const k of kindKeys) {
+          const c = cluster.collections.get(k);
+          if (c) sum += c.changes.ADDED + c.changes.MODIFIED + c.changes.DELETED;
+        }
+      }
+    };
+    if (clusters === undefined) for (const cluster of this.clusters.values()) add(cluster);
+    else for (const id of clusters) add(this.clusters.get(id));
+    return `${this.layoutGeneration}:${sum}`;
+  }
+
+  /** Hits and misses of the parsed-object LRU behind objectOf, and its estimated bytes. */
+  objectCacheStats(): { hits: number; misses: number; bytes: number; entries: number } {
+    return { hits: this.objects.hits, misses: this.objects.misses, bytes: this.objects.bytes, entries: this.objects.size };
   }
 
   /** Per-collection object and change counts (metrics, diagnostics). */
@@ -263,6 +298,7 @@ export class ResourceStore implements ResourceReader, ResourceWriter, StatsSourc
       cluster = new ClusterState(clusterId);
       this.clusters.set(clusterId, cluster);
       this.orderedClusters = undefined;
+      this.layoutGeneration++;
     }
     return cluster;
   }

@@ -61,6 +61,14 @@ export interface ReflectorOptions {
   sink: ReflectorSink;
   /** Resume point from a snapshot the sink already holds: the first transfer is a NotOlderThan relist from it. */
   resumeResourceVersion?: string;
+  /**
+   * With `resumeResourceVersion`: the sink already holds the complete collection
+   * at that resourceVersion (a warm-restart snapshot, or a copy followed from
+   * another replica), `objects` objects. The reflector then counts as synced at
+   * once and starts with a WATCH from that resourceVersion instead of a state
+   * transfer; a 410 makes it relist (the sink emits only the difference).
+   */
+  resumeComplete?: { objects: number };
   /** Shared per cluster; by default the memo of `client`. */
   watchList?: WatchListSupport;
   /** Caps concurrent state transfers per cluster. */
@@ -195,6 +203,13 @@ export class Reflector {
     };
     this.rv = options.resumeResourceVersion || undefined;
     this.step = { do: 'sync', from: this.rv ? { kind: 'notOlderThan', resourceVersion: this.rv } : CONSISTENT };
+    if (this.rv && options.resumeComplete) {
+      this.step = { do: 'watch' };
+      this.synced = true;
+      this.initialSyncMs = 0;
+      this.objects = options.resumeComplete.objects;
+      this.transfers = 1; // a later transfer is a relist
+    }
     this.metrics = new ReflectorMetrics(this.clusterId, kindKey(options.kind), {
       lastEventAt: () => this.lastEventAt,
       objects: () => this.objects,
