@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, sign as cryptoSign } from 'node:crypto';
 import { isIP } from 'node:net';
 import forge from 'node-forge';
 import type { SimCertificateAuthority } from './types.js';
@@ -9,13 +9,27 @@ import type { SimCertificateAuthority } from './types.js';
  * (much faster than forge's pure-JS key generation).
  */
 
-function newKeyPair(): { privateKeyPem: string; publicKey: forge.pki.PublicKey; privateKey: forge.pki.PrivateKey } {
+function newKeyPair(): { privateKeyPem: string; publicKey: forge.pki.PublicKey } {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', {
     modulusLength: 2048,
     publicKeyEncoding: { type: 'spki', format: 'pem' },
     privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
   });
-  return { privateKeyPem: privateKey, publicKey: forge.pki.publicKeyFromPem(publicKey), privateKey: forge.pki.privateKeyFromPem(privateKey) };
+  return { privateKeyPem: privateKey, publicKey: forge.pki.publicKeyFromPem(publicKey) };
+}
+
+/**
+ * Signs `cert` with SHA-256/RSA using node:crypto (forge's pure-JS RSA
+ * signing costs ~0.5 s per certificate); the TBS structure is forge's.
+ */
+function signCert(cert: forge.pki.Certificate, keyPem: string): void {
+  const oid = forge.pki.oids.sha256WithRSAEncryption;
+  const c = cert as forge.pki.Certificate & { signatureOid: string; siginfo: { algorithmOid: string }; tbsCertificate: forge.asn1.Asn1; signature: string };
+  c.signatureOid = oid;
+  c.siginfo.algorithmOid = oid;
+  c.tbsCertificate = (forge.pki as unknown as { getTBSCertificate(x: forge.pki.Certificate): forge.asn1.Asn1 }).getTBSCertificate(cert);
+  const der = forge.asn1.toDer(c.tbsCertificate).getBytes();
+  c.signature = cryptoSign('sha256', Buffer.from(der, 'binary'), keyPem).toString('binary');
 }
 
 function serial(): string {
@@ -25,6 +39,19 @@ function serial(): string {
 }
 
 const DAY = 24 * 3600 * 1000;
+
+let leafKeys: ReturnType<typeof newKeyPair> | undefined;
+
+/**
+ * The key pair of issued (leaf) certificates: generated once per process and
+ * shared, because RSA key generation costs 0.2–0.5 s and a simulator's leaf
+ * keys protect nothing. Every CA still has its own key, so a certificate
+ * never verifies against another CA.
+ */
+function leafKeyPair(): ReturnType<typeof newKeyPair> {
+  leafKeys ??= newKeyPair();
+  return leafKeys;
+}
 
 /** Creates a self-signed CA (10 years) that can issue serving and client certificates. */
 export function createCertificateAuthority(commonName = 'kubeatlas-sim-ca'): SimCertificateAuthority {
@@ -42,15 +69,15 @@ export function createCertificateAuthority(commonName = 'kubeatlas-sim-ca'): Sim
     { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
     { name: 'subjectKeyIdentifier' },
   ]);
-  cert.sign(keys.privateKey as forge.pki.rsa.PrivateKey, forge.md.sha256.create());
+  signCert(cert, keys.privateKeyPem);
   const caCert = cert;
-  const caKey = keys.privateKey;
+  const caKeyPem = keys.privateKeyPem;
 
   return {
     certPem: forge.pki.certificateToPem(caCert),
     keyPem: keys.privateKeyPem,
     issue(options) {
-      const k = newKeyPair();
+      const k = leafKeyPair();
       const c = forge.pki.createCertificate();
       c.publicKey = k.publicKey;
       c.serialNumber = serial();
@@ -75,7 +102,7 @@ export function createCertificateAuthority(commonName = 'kubeatlas-sim-ca'): Sim
         });
       }
       c.setExtensions(ext);
-      c.sign(caKey as forge.pki.rsa.PrivateKey, forge.md.sha256.create());
+      signCert(c, caKeyPem);
       return { certPem: forge.pki.certificateToPem(c), keyPem: k.privateKeyPem };
     },
   };

@@ -256,6 +256,112 @@ const PRINTERS: Record<string, Printer> = {
   },
 };
 
+const podTemplateCells = (spec: Obj): [string, string] => {
+  const cs = arr(o(o(spec.template).spec).containers);
+  return [cs.map((c) => str(c.name)).join(','), cs.map((c) => str(c.image)).join(',')];
+};
+const CONTAINERS_COL = col('Containers', 'Names of each container in the template.', 1);
+const IMAGES_COL = col('Images', 'Images referenced by each container in the template.', 1);
+const SELECTOR_COL = col('Selector', 'Label selector for pods.', 1);
+
+Object.assign(PRINTERS, {
+  'apps/ReplicaSet': {
+    columns: [NAME_COL, col('Desired', 'Number of desired pods.'), col('Current', 'Number of actual replicas.'), col('Ready', 'Number of ready replicas.'), AGE_COL, CONTAINERS_COL, IMAGES_COL, SELECTOR_COL],
+    cells: (rs: KubeObject, now: number) => {
+      const spec = o(rs.spec);
+      const st = o(rs.status);
+      return [rs.metadata.name ?? '', Number(spec.replicas ?? 0), Number(st.replicas ?? 0), Number(st.readyReplicas ?? 0), since(rs.metadata.creationTimestamp, now), ...podTemplateCells(spec), formatLabelSelector(spec.selector)];
+    },
+  },
+  'apps/StatefulSet': {
+    columns: [NAME_COL, col('Ready', 'Number of the pod with ready state'), AGE_COL, CONTAINERS_COL, IMAGES_COL],
+    cells: (ss: KubeObject, now: number) => {
+      const spec = o(ss.spec);
+      return [ss.metadata.name ?? '', `${Number(o(ss.status).readyReplicas ?? 0)}/${Number(spec.replicas ?? 0)}`, since(ss.metadata.creationTimestamp, now), ...podTemplateCells(spec)];
+    },
+  },
+  'apps/DaemonSet': {
+    columns: [
+      NAME_COL,
+      col('Desired', 'The desired number of nodes that should be running the daemon pod.'),
+      col('Current', 'The number of nodes running at least one daemon pod.'),
+      col('Ready', 'The number of nodes that should be running the daemon pod and have one or more running and ready.'),
+      col('Up-to-date', 'The total number of nodes that are running updated daemon pod.'),
+      col('Available', 'The number of nodes that should be running the daemon pod and have one or more running and available.'),
+      col('Node Selector', 'NodeSelector is a selector which must be true for the pod to fit on a node.'),
+      AGE_COL,
+      CONTAINERS_COL,
+      IMAGES_COL,
+      SELECTOR_COL,
+    ],
+    cells: (ds: KubeObject, now: number) => {
+      const spec = o(ds.spec);
+      const st = o(ds.status);
+      const ns = Object.entries(o(o(o(spec.template).spec).nodeSelector)).map(([k, v]) => `${k}=${str(v)}`);
+      return [
+        ds.metadata.name ?? '',
+        Number(st.desiredNumberScheduled ?? 0),
+        Number(st.currentNumberScheduled ?? 0),
+        Number(st.numberReady ?? 0),
+        Number(st.updatedNumberScheduled ?? 0),
+        Number(st.numberAvailable ?? 0),
+        ns.length ? ns.join(',') : '<none>',
+        since(ds.metadata.creationTimestamp, now),
+        ...podTemplateCells(spec),
+        formatLabelSelector(spec.selector),
+      ];
+    },
+  },
+  'batch/Job': {
+    columns: [NAME_COL, col('Completions', 'The desired number of successfully finished pods the job should be run with.'), col('Duration', 'Time required to complete the job.'), AGE_COL, CONTAINERS_COL, IMAGES_COL, SELECTOR_COL],
+    cells: (job: KubeObject, now: number) => {
+      const spec = o(job.spec);
+      const st = o(job.status);
+      const start = Date.parse(str(st.startTime));
+      const end = st.completionTime ? Date.parse(str(st.completionTime)) : now;
+      return [job.metadata.name ?? '', `${Number(st.succeeded ?? 0)}/${Number(spec.completions ?? 1)}`, Number.isNaN(start) ? '' : humanDuration(end - start), since(job.metadata.creationTimestamp, now), ...podTemplateCells(spec), formatLabelSelector(spec.selector)];
+    },
+  },
+  'batch/CronJob': {
+    columns: [NAME_COL, col('Schedule', 'The schedule in Cron format.'), col('Suspend', 'Whether the cron job is suspended.'), col('Active', 'Active jobs.'), col('Last Schedule', 'Last time the job was scheduled.'), AGE_COL],
+    cells: (cj: KubeObject, now: number) => {
+      const spec = o(cj.spec);
+      const st = o(cj.status);
+      return [cj.metadata.name ?? '', str(spec.schedule), spec.suspend ? 'True' : 'False', arr(st.active).length, st.lastScheduleTime ? since(st.lastScheduleTime, now) : '<none>', since(cj.metadata.creationTimestamp, now)];
+    },
+  },
+  ConfigMap: {
+    columns: [NAME_COL, col('Data', 'Data contains the configuration data.'), AGE_COL],
+    cells: (cm: KubeObject, now: number) => [cm.metadata.name ?? '', Object.keys(o((cm as Obj).data)).length + Object.keys(o((cm as Obj).binaryData)).length, since(cm.metadata.creationTimestamp, now)],
+  },
+  Secret: {
+    columns: [NAME_COL, col('Type', 'Used to facilitate programmatic handling of secret data.'), col('Data', 'Data contains the secret data.'), AGE_COL],
+    cells: (sec: KubeObject, now: number) => [sec.metadata.name ?? '', str((sec as Obj).type), Object.keys(o((sec as Obj).data)).length, since(sec.metadata.creationTimestamp, now)],
+  },
+  ServiceAccount: {
+    columns: [NAME_COL, col('Secrets', 'Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are allowed to use.'), AGE_COL],
+    cells: (sa: KubeObject, now: number) => [sa.metadata.name ?? '', arr((sa as Obj).secrets).length, since(sa.metadata.creationTimestamp, now)],
+  },
+  PersistentVolumeClaim: {
+    columns: [NAME_COL, col('Status', 'The phase of the claim.'), col('Volume', 'The volume bound to the claim.'), col('Capacity', 'The capacity of the volume.'), col('Access Modes', 'The access modes of the volume.'), col('StorageClass', 'The storage class of the claim.'), AGE_COL],
+    cells: (pvc: KubeObject, now: number) => {
+      const spec = o(pvc.spec);
+      const st = o(pvc.status);
+      const modes = (Array.isArray(st.accessModes) ? (st.accessModes as string[]) : []).map((m) => ({ ReadWriteOnce: 'RWO', ReadOnlyMany: 'ROX', ReadWriteMany: 'RWX', ReadWriteOncePod: 'RWOP' })[m] ?? m);
+      return [pvc.metadata.name ?? '', str(st.phase), str(spec.volumeName), str(o(st.capacity).storage), modes.join(','), str(spec.storageClassName), since(pvc.metadata.creationTimestamp, now)];
+    },
+  },
+  'networking.k8s.io/Ingress': {
+    columns: [NAME_COL, col('Class', 'The ingress class.'), col('Hosts', 'Hosts that incoming requests are matched against.'), col('Address', 'Address is a list containing ingress points for the load-balancer.'), col('Ports', 'Ports of TLS configurations that open.'), AGE_COL],
+    cells: (ing: KubeObject, now: number) => {
+      const spec = o(ing.spec);
+      const hosts = arr(spec.rules).map((r) => str(r.host)).filter(Boolean);
+      const addrs = arr(o(o(ing.status).loadBalancer).ingress).map((i) => str(i.ip) || str(i.hostname));
+      return [ing.metadata.name ?? '', str(spec.ingressClassName) || '<none>', hosts.length ? hosts.join(',') : '*', addrs.join(','), arr(spec.tls).length ? '80, 443' : '80', since(ing.metadata.creationTimestamp, now)];
+    },
+  },
+});
+
 function printerFor(kind: SimKind): Printer {
   const key = kind.group ? `${kind.group}/${kind.kind}` : kind.kind;
   const p = PRINTERS[key];

@@ -232,9 +232,23 @@ export class WatchSession {
     if (line !== undefined) this.write(line);
   }
 
-  /** Writes one event (flushed on its own, as the real server does outside bursts). */
+  private corked = false;
+
+  /**
+   * Writes one event. Events written in the same tick (a burst) are coalesced
+   * into one socket write; a lone event is flushed on its own, as the real
+   * server does.
+   */
   write(line: string): void {
     if (this.closed) return;
+    if (!this.corked) {
+      this.corked = true;
+      this.h.res.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        if (!this.h.res.destroyed) this.h.res.uncork();
+      });
+    }
     const ok = this.h.res.write(line);
     if (!ok && this.blockedSince === undefined) this.blockedSince = Date.now();
     this.checkSlow();

@@ -181,5 +181,16 @@ describe.skipIf(!hasKubectl)('kubectl against the simulated apiserver', () => {
     expect(run.stdout).toBe(fixtureText('kubectl/run.stdout.txt'));
     const noPerm = await kubectl(['auth', 'can-i', 'delete', 'pods', '-A']);
     expect(noPerm.stdout.trim()).toBe('yes');
+    // Server-side printing of other kinds: replica sets get their own columns.
+    const rsOwner = cluster.store.get('deployments', 'demo', 'api')!;
+    cluster.store.create('replicasets', {
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      metadata: { name: 'api-abc', namespace: 'demo', ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'api', uid: rsOwner.metadata.uid!, controller: true }] },
+      spec: { replicas: 2, selector: { matchLabels: { app: 'api' } }, template: { metadata: { labels: { app: 'api' } }, spec: { containers: [{ name: 'api', image: 'nginx:1.25.3' }] } } },
+    });
+    const rs = await kubectl(['get', 'rs', '-n', 'demo']);
+    expect(rows(rs.stdout)[0]).toEqual(['NAME', 'DESIRED', 'CURRENT', 'READY', 'AGE']);
+    expect(rows(rs.stdout)[1].slice(0, 4)).toEqual(['api-abc', '2', '0', '0']);
   });
 });

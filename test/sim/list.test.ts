@@ -106,6 +106,31 @@ describe('LIST', () => {
     expect(names(body)).not.toContain(names(r1)[0]);
   });
 
+  it('expires continue tokens by age like etcd compaction (continueTokenTtlMs)', async () => {
+    const short = await startSimCluster({ name: 'ttl', controllers: false, continueTokenTtlMs: 200 });
+    const c = new SimHttp(short);
+    try {
+      const first = (await c.get('/api/v1/namespaces?limit=1')).json();
+      expect(first.metadata.continue).toBeTruthy();
+      // Writes keep the revision moving so the periodic compaction passes the token's RV.
+      const writer = setInterval(() => short.store.create('configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `t-${Date.now()}-${Math.random().toString(36).slice(2, 6)}`, namespace: 'default' } }), 20);
+      let status = 200;
+      try {
+        const deadline = Date.now() + 5000;
+        while (status === 200 && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 100));
+          status = (await c.get(`/api/v1/namespaces?limit=1&continue=${encodeURIComponent(first.metadata.continue)}`)).status;
+        }
+      } finally {
+        clearInterval(writer);
+      }
+      expect(status).toBe(410);
+    } finally {
+      await c.close();
+      await short.close();
+    }
+  });
+
   it('serves resourceVersion=0 from the cache: ignores limit, no continue', async () => {
     const res = (await http.get('/api/v1/pods?resourceVersion=0&limit=2')).json();
     expect(res.metadata.continue).toBeUndefined();
@@ -233,7 +258,7 @@ describe('LIST', () => {
     expect(paged.metadata.remainingItemCount).toBeGreaterThan(0);
     const nodes = (await http.get('/api/v1/nodes', { accept: kubectlAccept })).json();
     expect(nodes.columnDefinitions.map((c: { name: string }) => c.name)).toEqual(fixtureJson('table/nodes.json').columnDefinitions.map((c: { name: string }) => c.name));
-    const generic = (await http.get('/api/v1/namespaces/demo/configmaps', { accept: kubectlAccept })).json();
+    const generic = (await http.get('/apis/rbac.authorization.k8s.io/v1/namespaces/demo/roles', { accept: kubectlAccept })).json();
     expect(generic.columnDefinitions.map((c: { name: string }) => c.name)).toEqual(['Name', 'Created At']);
   });
 
