@@ -40,7 +40,7 @@ export interface PagedListRequest {
   onRestart(): void;
   /** Retries of one page answered 429/503/504 with Retry-After (default 5). */
   maxPageRetries?: number;
-  /** Restarts after an expired continue token (default 3). */
+  /** Paged restarts after an expired continue token before the one unpaged attempt (default 1). */
   maxRestarts?: number;
   /** Upper bound of one Retry-After wait in ms (default 30 s). */
   maxRetryAfterMs?: number;
@@ -55,8 +55,9 @@ export interface PagedListRequest {
  *   rejects a resourceVersion together with a continue token).
  * - A 410 Expired on a continue page (the token outlived compaction) restarts
  *   the whole list as a fresh consistent read; `onRestart` is called first.
- *   client-go falls back to one unpaged list there; this restarts paged so
- *   that a big collection is never held in memory at once.
+ *   The first `maxRestarts` restarts are paged (a big collection is then
+ *   never held in memory at once); if the token expires again, the list is
+ *   read unpaged, as client-go's pager does at once, which cannot expire.
  * - 429/503/504 with Retry-After (504 is the watch cache's "Too large resource
  *   version") waits the advertised time and asks for the same page again.
  * - Any other non-2xx rejects with the KubeApiError (a 410 on the first page
@@ -65,16 +66,17 @@ export interface PagedListRequest {
  */
 export async function listPaged(req: PagedListRequest): Promise<string> {
   const maxPageRetries = req.maxPageRetries ?? 5;
-  const maxRestarts = req.maxRestarts ?? 3;
+  const maxRestarts = req.maxRestarts ?? 1;
   const maxRetryAfterMs = req.maxRetryAfterMs ?? 30_000;
   let from = req.from;
   let restarts = 0;
   let continueToken: string | undefined;
   let listRv: string | undefined;
   let pageRetries = 0;
+  let pageSize = req.pageSize;
   for (;;) {
     const query: Record<string, QueryValue> = {};
-    if (req.pageSize > 0) query.limit = req.pageSize;
+    if (pageSize > 0) query.limit = pageSize;
     if (continueToken !== undefined) {
       query.continue = continueToken;
     } else if (from.kind === 'notOlderThan') {
@@ -94,8 +96,8 @@ export async function listPaged(req: PagedListRequest): Promise<string> {
       throwIfNotOk(req.client.clusterId, res);
     } catch (err) {
       if (!(err instanceof KubeApiError)) throw err;
-      if (err.httpStatus === 410 && continueToken !== undefined && restarts < maxRestarts) {
-        restarts++;
+      if (err.httpStatus === 410 && continueToken !== undefined && restarts <= maxRestarts) {
+        if (restarts++ === maxRestarts) pageSize = 0;
         continueToken = undefined;
         listRv = undefined;
         pageRetries = 0;

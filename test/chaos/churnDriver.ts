@@ -13,6 +13,8 @@ export interface ChurnDriver {
   /** Changes made so far. */
   readonly changes: number;
   stop(): void;
+  /** Deletes what the driver created and still exists (call after stop). */
+  removeAll(): void;
 }
 
 const NAMESPACES = ['default', 'kube-system', 'kube-public'];
@@ -101,5 +103,8 @@ export function startChurnDriver(sim: SimCluster, options: { perSecond: number; 
       return changes;
     },
     stop: () => clearInterval(timer),
+    removeAll: () => {
+      for (const o of live.splice(0)) sim.store.delete(o.plan.ref, o.namespace, o.name);
+    },
   };
 }

@@ -1,4 +1,4 @@
-import { describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { kindKey, type KindInfo } from '../../src/kube/kinds.js';
 import type { SimCluster } from '../../src/sim/types.js';
 import { ClusterSync } from '../../src/catalog/clusterSync.js';
@@ -22,8 +22,13 @@ import { startChurnDriver } from './churnDriver.js';
 const RUNS = Number(process.env.KUBEATLAS_CHAOS_RUNS ?? 20);
 const CHURN_MS = Number(process.env.KUBEATLAS_CHAOS_CHURN_MS ?? 2000);
 /** The churned kinds, plus quiet ones (their watches must survive the faults too). */
-const KINDS = ['configmaps', 'secrets', 'serviceaccounts', 'pods', 'namespaces', 'services', 'deployments', 'replicasets', 'apps/DaemonSet', 'rbac.authorization.k8s.io/ClusterRole'];
-const CHURN_PER_SECOND = 300;
+const KINDS = [
+  'pods', 'events', 'configmaps', 'secrets', 'serviceaccounts', 'namespaces', 'services', 'endpointslices',
+  'deployments', 'replicasets', 'jobs', 'leases', 'rbac.authorization.k8s.io/ClusterRole',
+];
+/** Changes per second: the simulator's own churn engine (pods, events, labels, configs, leases, scaling, cron) plus the driver (creates, deletes, re-creations). */
+const SIM_CHURN_PER_SECOND = 200;
+const DRIVER_CHURN_PER_SECOND = 120;
 const CONVERGE_MS = 5000;
 
 function mulberry32(seed: number): () => number {
@@ -104,33 +109,58 @@ interface RunResult {
   ms: number;
 }
 
-async function chaosRun(seed: number): Promise<RunResult> {
-  const cleanups: Array<() => Promise<void> | void> = [];
+/**
+ * One simulated cluster per transfer mode (WatchList served or not), shared
+ * by the runs of that mode one after the other: a start costs more than a
+ * run's sync. Each run brings its own ClusterSync and sinks, so it starts
+ * from an empty catalog like a fresh one.
+ */
+const sims = new Map<boolean, { sim: Promise<SimCluster>; turn: Promise<void> }>();
+
+async function withSim<T>(watchList: boolean, fn: (sim: SimCluster) => Promise<T>): Promise<T> {
+  let slot = sims.get(watchList);
+  if (!slot) {
+    slot = {
+      sim: startSim({ name: `chaos-${watchList ? 'wl' : 'list'}`, seed: 1000, objects: 80, historySize: watchList ? 400 : 700, bookmarkIntervalMs: 100, continueTokenTtlMs: 2000, watchList }),
+      turn: Promise.resolve(),
+    };
+    sims.set(watchList, slot);
+  }
+  const previous = slot.turn;
+  let done!: () => void;
+  slot.turn = new Promise<void>((r) => (done = r));
+  await previous;
   try {
-    return await chaosRunWith(seed, cleanups);
+    const sim = await slot.sim;
+    return await fn(sim);
   } finally {
-    for (const c of cleanups.reverse()) await c();
+    done();
   }
 }
 
-async function chaosRunWith(seed: number, cleanups: Array<() => Promise<void> | void>): Promise<RunResult> {
+async function chaosRun(seed: number): Promise<RunResult> {
+  return withSim(seed % 2 === 0, async (sim) => {
+    const cleanups: Array<() => Promise<void> | void> = [];
+    try {
+      return await chaosRunWith(seed, sim, cleanups);
+    } finally {
+      for (const c of cleanups.reverse()) await c();
+    }
+  });
+}
+
+async function chaosRunWith(seed: number, sim: SimCluster, cleanups: Array<() => Promise<void> | void>): Promise<RunResult> {
   const started = Date.now();
   const rnd = mulberry32(seed);
-  const sim = await startSim({
-    name: `chaos-${seed}`,
-    seed,
-    objects: 80,
-    historySize: 400 + Math.floor(rnd() * 400),
-    bookmarkIntervalMs: 100,
-    continueTokenTtlMs: 2000,
-    watchList: seed % 2 === 0,
+  cleanups.push(() => {
+    sim.setChurn(0);
+    sim.faults.clear();
   });
-  cleanups.push(() => sim.close());
   const client = clientFor(sim);
   cleanups.push(() => client.close());
   const store = new RecordingStore();
   const ctl = new AbortController();
-  const target: SyncTarget = { id: sim.name, client, spec: { kinds: KINDS }, signal: ctl.signal, reportSync: () => undefined };
+  const target: SyncTarget = { id: `${sim.name}-${seed}`, client, spec: { kinds: KINDS }, signal: ctl.signal, reportSync: () => undefined };
   const sync = new ClusterSync(target, store, {
     staggerMs: 20,
     reportIntervalMs: 200,
@@ -143,8 +173,13 @@ async function chaosRunWith(seed: number, cleanups: Array<() => Promise<void> | 
   expect(await sync.whenSynced()).toBe(true);
   trace(seed, `synced after ${Date.now() - started} ms`);
 
-  const churn = startChurnDriver(sim, { perSecond: CHURN_PER_SECOND, random: mulberry32(seed * 7919) });
-  cleanups.push(() => churn.stop());
+  const churn = startChurnDriver(sim, { perSecond: DRIVER_CHURN_PER_SECOND, random: mulberry32(seed * 7919) });
+  cleanups.push(() => {
+    churn.stop();
+    churn.removeAll();
+  });
+  sim.setChurn(SIM_CHURN_PER_SECOND);
+  const writesBefore = sim.store.resourceVersion;
   const faults: Fault[] = [];
   const end = Date.now() + CHURN_MS;
   while (Date.now() < end) {
@@ -155,7 +190,9 @@ async function chaosRunWith(seed: number, cleanups: Array<() => Promise<void> | 
     await inject(sim, fault, rnd);
   }
   churn.stop();
+  sim.setChurn(0);
   sim.faults.clear();
+  const writes = sim.store.resourceVersion - writesBefore;
   const settledAt = Date.now();
   trace(seed, `faults stopped after ${settledAt - started} ms`);
 
@@ -178,7 +215,7 @@ async function chaosRunWith(seed: number, cleanups: Array<() => Promise<void> | 
   const statuses = sync.status().reflectors;
   return {
     faults,
-    churned: churn.changes,
+    churned: writes,
     ms: Date.now() - started,
     changes: store.sinks.changes.length,
     relists: statuses.reduce((n, s) => n + s.relists, 0),
@@ -188,6 +225,10 @@ async function chaosRunWith(seed: number, cleanups: Array<() => Promise<void> | 
 }
 
 vi.setConfig({ maxConcurrency: 2 });
+
+afterAll(async () => {
+  for (const slot of sims.values()) await (await slot.sim).close();
+});
 
 describe('reflectors under chaos', () => {
   const seeds = Array.from({ length: RUNS }, (_, i) => 1000 + i);
@@ -208,7 +249,7 @@ describe('reflectors under chaos', () => {
     const worst = Math.max(...results.map((r) => r.convergeMs));
     const sum = (f: (r: RunResult) => number) => results.reduce((n, r) => n + f(r), 0);
     console.log(
-      `chaos: ${RUNS} runs, ${sum((r) => r.faults.length)} faults, ${sum((r) => r.churned)} churn writes, ${sum((r) => r.changes)} catalog changes, ` +
+      `chaos: ${RUNS} runs, ${sum((r) => r.faults.length)} faults, ${sum((r) => r.churned)} writes (${Math.round(sum((r) => r.churned) / ((RUNS * CHURN_MS) / 1000))}/s), ${sum((r) => r.changes)} catalog changes, ` +
         `${sum((r) => r.relists)} relists, ${sum((r) => r.restarts)} watch restarts, worst convergence ${worst} ms, slowest run ${Math.max(...results.map((r) => r.ms))} ms`,
     );
   });

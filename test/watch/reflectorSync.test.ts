@@ -158,6 +158,39 @@ describe('initial sync', () => {
     expect(sink.changes.filter((ch) => ch.key === 'default/cm-01').map((ch) => ch.type)).toEqual(['ADDED', 'DELETED']);
     expect(sink.anomalies).toEqual([]);
   });
+  it('when the restarted list expires too, reads the collection unpaged (as client-go does)', async () => {
+    const s = await sim({ watchList: false, objects: 0 });
+    for (let i = 0; i < 12; i++) s.store.create('configmaps', { metadata: { name: `cm-${i}`, namespace: 'default' } });
+    const c = client(s);
+    const compactingAlways: KubeClient = {
+      clusterId: c.clusterId,
+      server: c.server,
+      stream: (req) => c.stream(req),
+      request: async (req) => {
+        const res = await c.request(req);
+        if (req.path === '/api/v1/configmaps' && req.query?.limit !== undefined) {
+          // Every paged answer is followed by a compaction and a write: no continue token survives.
+          s.faults.compact();
+          s.store.mutate('configmaps', 'default', 'cm-0', (o) => void (o.data = { n: String(Date.now()) }));
+        }
+        return res;
+      },
+    };
+    const sink = new RecordingSink('ConfigMap');
+    const r = track(reflectorFor({ client: compactingAlways, kind: CONFIGMAP, sink, pageSize: 5 }));
+    expect(await r.whenSynced()).toBe(true);
+    await waitFor(() => diffStates(sink.snapshot(), serverState(s, CONFIGMAP)) === '', 5000);
+    const lists = collectionRequests(s, CONFIGMAP).filter(isList);
+    expect(lists.map((l) => `${l.status} ${l.query.limit ?? 'unpaged'} ${l.query.continue ? 'continue' : 'first'}`)).toEqual([
+      '200 5 first',
+      '410 5 continue',
+      '200 5 first',
+      '410 5 continue',
+      '200 unpaged first',
+    ]);
+    expect(r.status().expired).toBe(2);
+    expect(sink.anomalies).toEqual([]);
+  });
 });
 
 describe('watch', () => {
