@@ -77,6 +77,8 @@ export async function startSimCluster(opts: SimClusterOptions & SimClusterTuning
   const seed = opts.seed ?? 1;
   const ca = opts.ca ?? createCertificateAuthority(`${opts.name}-ca`);
   const store: SimStoreInternals = createSimStore(opts.kinds, { historySize: opts.historySize ?? 10_000 });
+  // The garbage collector indexes ownerReferences from the change stream, so it starts before any object exists.
+  const gc = startGarbageCollector(store);
   if (store.registry.find('customresourcedefinitions')) store.create('customresourcedefinitions', widgetCrd(), 'kube-apiserver');
   bootstrapCluster(store, { clusterName: opts.name, seed });
   if ((opts.objects ?? 0) > 0) seedWorkload(store, { clusterName: opts.name, seed, objects: opts.objects! });
@@ -107,7 +109,6 @@ export async function startSimCluster(opts: SimClusterOptions & SimClusterTuning
   const port = await server.listen();
   const url = `https://${host}:${port}`;
 
-  const gc = startGarbageCollector(store);
   const controllers = opts.controllers === false ? { stop() {} } : startControllers(store, { kubeletDeleteDelayMs: opts.kubeletDeleteDelayMs });
   let churn: ReturnType<typeof startChurn> | undefined;
   const setChurn = (perSecond: number): void => {

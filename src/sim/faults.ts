@@ -86,6 +86,11 @@ export class FaultInjector implements SimFaults {
     this.expireCount = 0;
     this.hangs = [];
     this.fails = [];
+    this.releaseHung();
+  }
+
+  /** Lets requests held by `hang` go on (the rules stay). */
+  releaseHung(): void {
     this.release?.();
     this.released = new Promise((r) => (this.release = r));
   }

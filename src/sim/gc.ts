@@ -136,8 +136,9 @@ export function startGarbageCollector(store: SimStoreInternals): { stop(): void 
     }
   };
 
-  // Index what is already there.
+  // Index what is already there (nothing when started with the store, as startSimCluster does).
   for (const kind of store.kinds()) {
+    if (!store.count(kind)) continue;
     for (const so of store.currentSnapshot(kind)) {
       if (!so.json.includes('"ownerReferences"')) continue;
       const obj = JSON.parse(so.json) as KubeObject;

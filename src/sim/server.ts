@@ -121,7 +121,8 @@ export class SimApiServer {
     for (const w of [...this.watches]) w.destroy();
     for (const s of this.sockets) s.destroy();
     this.sockets.clear();
-    this.faults.clear();
+    // Held requests belong to destroyed connections; injected faults stay for after a restart.
+    this.faults.releaseHung();
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
