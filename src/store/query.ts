@@ -2,6 +2,7 @@ import { KubeatlasError } from '../util/errors.js';
 import type { ClusterState } from './clusterState.js';
 import type { Collection } from './collection.js';
 import { decodeCursor, encodeCursor, type QueryKey } from './cursor.js';
+import type { LabelGroup } from './labelIndex.js';
 import type { LabelSet } from './labelSets.js';
 import type { StoredRecord } from './record.js';
 import { compareKey, type Position } from './sortedRecords.js';
@@ -33,6 +34,8 @@ export interface QueryContext {
   /** Clusters in id order. */
   sortedClusters(): readonly ClusterState[];
   recordOf(id: number): StoredRecord | undefined;
+  /** Per namespace, at most this many selector candidates are sorted; above, the namespace's range is scanned. */
+  readonly materializeLimit: number;
 }
 
 /** Where a stream starts within its collection. */
@@ -56,8 +59,8 @@ interface Plan {
 
 const EMPTY_PLAN: Plan = { count: () => 0, stream: () => ({ head: undefined, next() {} }) };
 
-/** Below this many index candidates a plan always materializes them. */
-const SMALL_CANDIDATE_SET = 256;
+/** Default of QueryContext.materializeLimit. */
+export const DEFAULT_MATERIALIZE_LIMIT = 2048;
 
 export function runQuery(ctx: QueryContext, filter: CompiledFilter, page: PageRequest, maxPageSize: number): Page {
   const first = page.first;
@@ -72,7 +75,7 @@ export function runQuery(ctx: QueryContext, filter: CompiledFilter, page: PageRe
     const plans: Array<[Collection, Plan]> = [];
     for (const coll of cluster.sortedCollections()) {
       if (filter.kindKeys !== undefined && !filter.kindKeys.has(coll.kindKey)) continue;
-      const plan = planCollection(coll, filter, ctx, first);
+      const plan = planCollection(coll, filter, ctx);
       if (plan === EMPTY_PLAN) continue;
       totalCount += plan.count();
       plans.push([coll, plan]);
@@ -96,7 +99,7 @@ export function countMatching(ctx: QueryContext, filter: CompiledFilter): number
   for (const cluster of clustersOf(ctx, filter)) {
     for (const coll of cluster.sortedCollections()) {
       if (filter.kindKeys !== undefined && !filter.kindKeys.has(coll.kindKey)) continue;
-      total += planCollection(coll, filter, ctx, 0).count();
+      total += planCollection(coll, filter, ctx).count();
     }
   }
   return total;
@@ -135,7 +138,7 @@ function mergeInto(out: StoredRecord[], streams: Stream[], limit: number): boole
 
 // ------------------------------------------------------------------ plans
 
-function planCollection(coll: Collection, filter: CompiledFilter, ctx: QueryContext, first: number): Plan {
+function planCollection(coll: Collection, filter: CompiledFilter, ctx: QueryContext): Plan {
   if (coll.size === 0) return EMPTY_PLAN;
   const statusCount = filter.status === undefined ? undefined : (coll.statusCounts.get(filter.status) ?? 0);
   if (statusCount === 0) return EMPTY_PLAN;
@@ -150,7 +153,7 @@ function planCollection(coll: Collection, filter: CompiledFilter, ctx: QueryCont
     const found: StoredRecord[] = [];
     for (const ns of namespaces ?? coll.byNamespace.keys()) {
       const r = coll.byNamespace.get(ns)?.get(filter.name);
-      if (r !== undefined && passesRest(filter, r, undefined)) found.push(r);
+      if (r !== undefined && passesRest(filter, r)) found.push(r);
     }
     return candidatesPlan(found);
   }
@@ -159,52 +162,123 @@ function planCollection(coll: Collection, filter: CompiledFilter, ctx: QueryCont
     const nsSet = filter.namespaces;
     let groups = coll.labels.matchingGroups(filter.selector, namespaces?.length === 1 ? namespaces[0] : undefined);
     if (nsSet !== undefined && namespaces!.length > 1) groups = groups.filter((g) => nsSet.has(g.namespace));
-    let candidates = 0;
-    for (const g of groups) candidates += g.ids.size;
-    if (candidates === 0) return EMPTY_PLAN;
-    const selective = candidates <= SMALL_CANDIDATE_SET || candidates * candidates * Math.log2(candidates) <= (first + 1) * inScope * 4;
-    if (selective) {
-      const found: StoredRecord[] = [];
-      for (const g of groups) {
-        for (const id of g.ids) {
-          const r = ctx.recordOf(id);
-          if (r !== undefined && passesRest(filter, r, undefined)) found.push(r);
-        }
-      }
-      return candidatesPlan(found);
-    }
-    const sets = new Set<LabelSet>();
-    for (const g of groups) sets.add(g.set);
-    const restNeeded = filter.nameContains !== undefined || filter.status !== undefined;
-    return scanPlan(coll, namespaces, (r) => sets.has(r.labelSet) && (!restNeeded || passesRest(filter, r, sets)), restNeeded ? undefined : candidates);
+    if (groups.length === 0) return EMPTY_PLAN;
+    return selectorPlan(coll, groups, filter, ctx);
   }
 
   if (filter.nameContains !== undefined || filter.status !== undefined) {
     const known = filter.nameContains === undefined && namespaces === undefined ? statusCount : undefined;
-    return scanPlan(coll, namespaces, (r) => passesRest(filter, r, undefined), known);
+    return scanPlan(coll, namespaces, (r) => passesRest(filter, r), known);
   }
   return scanPlan(coll, namespaces, undefined, inScope);
 }
 
 /**
  * The per-record part of a filter (name, nameContains, status, selector);
- * cluster, kind and namespace are settled by the plan's structure. With
- * `sets`, the selector is already known to hold for those label sets.
+ * cluster, kind and namespace are settled by the plan's structure.
  */
-function passesRest(filter: CompiledFilter, r: StoredRecord, sets: ReadonlySet<LabelSet> | undefined): boolean {
+function passesRest(filter: CompiledFilter, r: StoredRecord): boolean {
   if (filter.name !== undefined && r.name !== filter.name) return false;
   if (filter.nameContains !== undefined && !r.name.includes(filter.nameContains)) return false;
   if (filter.status !== undefined && r.status !== filter.status) return false;
-  if (filter.selector !== undefined && !(sets?.has(r.labelSet) ?? filter.selector.matches(r.labelSet.labels))) return false;
+  if (filter.selector !== undefined && !filter.selector.matches(r.labelSet.labels)) return false;
   return true;
+}
+
+/**
+ * The matches of a selector, from the label groups that match it: the
+ * groups tell which namespaces hold matches, so a stream visits only those
+ * (in order). Per namespace, the candidates are sorted when few, or that
+ * namespace's range of the ordered list is scanned for the matching label
+ * sets when many.
+ */
+function selectorPlan(coll: Collection, groups: readonly LabelGroup[], filter: CompiledFilter, ctx: QueryContext): Plan {
+  const byNamespace = new Map<string, LabelGroup[]>();
+  let candidates = 0;
+  for (const g of groups) {
+    const list = byNamespace.get(g.namespace);
+    if (list) list.push(g);
+    else byNamespace.set(g.namespace, [g]);
+    candidates += g.ids.size;
+  }
+  const namespaces = [...byNamespace.keys()].sort();
+  const restNeeded = filter.name !== undefined || filter.nameContains !== undefined || filter.status !== undefined;
+  const withoutSelector: CompiledFilter = { ...filter, selector: undefined };
+  const rest = restNeeded ? (r: StoredRecord) => passesRest(withoutSelector, r) : undefined;
+
+  const namespaceStream = (ns: string, start: StartKey | undefined): Stream => {
+    const nsGroups = byNamespace.get(ns)!;
+    let n = 0;
+    for (const g of nsGroups) n += g.ids.size;
+    if (n <= ctx.materializeLimit) {
+      const found: StoredRecord[] = [];
+      for (const g of nsGroups) {
+        for (const id of g.ids) {
+          const r = ctx.recordOf(id);
+          if (r !== undefined && (rest === undefined || rest(r))) found.push(r);
+        }
+      }
+      return candidatesPlan(found).stream(start);
+    }
+    const sets = new Set<LabelSet>();
+    for (const g of nsGroups) sets.add(g.set);
+    return scanPlan(coll, [ns], (r) => sets.has(r.labelSet) && (rest === undefined || rest(r)), undefined).stream(start);
+  };
+
+  return {
+    count() {
+      if (rest === undefined) return candidates;
+      let c = 0;
+      for (const g of groups) {
+        for (const id of g.ids) {
+          const r = ctx.recordOf(id);
+          if (r !== undefined && rest(r)) c++;
+        }
+      }
+      return c;
+    },
+    stream(start) {
+      let ni = 0;
+      if (start !== undefined) while (ni < namespaces.length && namespaces[ni] < start.namespace) ni++;
+      let sub: Stream | undefined;
+      const s: Stream = {
+        head: undefined,
+        next() {
+          sub!.next();
+          settle();
+        },
+      };
+      const settle = (): void => {
+        for (;;) {
+          if (sub !== undefined && sub.head !== undefined) {
+            s.head = sub.head;
+            return;
+          }
+          if (ni >= namespaces.length) {
+            s.head = undefined;
+            return;
+          }
+          const ns = namespaces[ni++];
+          sub = namespaceStream(ns, start !== undefined && ns === start.namespace ? start : undefined);
+        }
+      };
+      settle();
+      return s;
+    },
+  };
 }
 
 function candidatesPlan(found: StoredRecord[]): Plan {
   if (found.length === 0) return EMPTY_PLAN;
-  found.sort((a, b) => compareKey(a.namespace, a.name, b.namespace, b.name));
+  let sorted = false;
   return {
     count: () => found.length,
     stream(start) {
+      // sorted only when a page needs them (counting does not)
+      if (!sorted) {
+        found.sort((a, b) => compareKey(a.namespace, a.name, b.namespace, b.name));
+        sorted = true;
+      }
       let i = 0;
       if (start !== undefined) {
         let lo = 0;

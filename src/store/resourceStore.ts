@@ -10,7 +10,7 @@ import { JsonCodec, KindDictionary, type Base, type Compression } from './jsonCo
 import { LabelSetInterner } from './labelSets.js';
 import { registerStatsSource, type CollectionStats, type StatsSource } from './metrics.js';
 import { ObjectCache } from './objectCache.js';
-import { countMatching, runQuery, type QueryContext } from './query.js';
+import { DEFAULT_MATERIALIZE_LIMIT, countMatching, runQuery, type QueryContext } from './query.js';
 import { StoredRecord } from './record.js';
 import { slimObject } from './slim.js';
 import { summarizeStatus } from './status/registry.js';
@@ -38,6 +38,12 @@ export interface ResourceStoreOptions {
   compression?: Compression;
   /** Decoded compression anchors kept (default 8 MiB). */
   anchorCacheBytes?: number;
+  /**
+   * Query tuning: per namespace, label-selector candidates up to this many
+   * are sorted, more are found by scanning the namespace's ordered range
+   * (default 2048).
+   */
+  selectorMaterializeLimit?: number;
 }
 
 /** sinkFor options beyond the contract's. */
@@ -77,13 +83,15 @@ export class ResourceStore implements ResourceReader, ResourceWriter, StatsSourc
   private nextId = 1;
   /** Bumped when a cluster or a collection is created or removed (see changeGeneration). */
   private layoutGeneration = 0;
-  private readonly queryContext: QueryContext = {
+  private queryContext: QueryContext = {
     sortedClusters: () => (this.orderedClusters ??= [...this.clusters.values()].sort((a, b) => (a.clusterId < b.clusterId ? -1 : a.clusterId > b.clusterId ? 1 : 0))),
     recordOf: (id) => this.byId.get(id),
+    materializeLimit: DEFAULT_MATERIALIZE_LIMIT,
   };
 
   constructor(options: ResourceStoreOptions = {}) {
     this.maxPageSize = options.maxPageSize ?? 500;
+    if (options.selectorMaterializeLimit !== undefined) this.queryContext = { ...this.queryContext, materializeLimit: options.selectorMaterializeLimit };
     this.codec = new JsonCodec({ compression: options.compression, anchorCacheBytes: options.anchorCacheBytes });
     this.objects = new ObjectCache(options.objectCacheBytes ?? 64 * 1024 * 1024);
     registerStatsSource(this);
