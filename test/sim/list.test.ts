@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimCluster, type SimCluster } from '../../src/sim/index.js';
-import { SimHttp, fixtureJson } from './simHttp.js';
+import { SimHttp, fixtureJson, fixtureText } from './simHttp.js';
 import { loadDemoScenario } from './demoScenario.js';
 import type { KubeObject } from '../../src/kube/types.js';
 
@@ -32,6 +32,13 @@ describe('LIST', () => {
     expect(res.headers['content-type']).toBe('application/json');
     expect(res.headers['audit-id']).toMatch(/^[0-9a-f-]{36}$/);
     expect(res.headers['cache-control']).toBe('no-cache, private');
+    // Like the capture: chunked (the body is over Go's 2 KiB buffer), with the priority-and-fairness ids.
+    const capturedHeaders = fixtureText('collections/pods-demo.headers');
+    expect(capturedHeaders).toContain('Transfer-Encoding: chunked');
+    expect(res.headers['transfer-encoding']).toBe('chunked');
+    expect(res.headers['content-length']).toBeUndefined();
+    expect(res.headers['x-kubernetes-pf-flowschema-uid']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(res.headers['x-kubernetes-pf-prioritylevel-uid']).toMatch(/^[0-9a-f-]{36}$/);
     const body = res.json();
     const captured = fixtureJson('collections/pods-demo.json');
     expect(body.kind).toBe('PodList');
