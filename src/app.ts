@@ -153,6 +153,7 @@ function graphqlServices(deps: {
       maxQueryTokens: 10_000,
       maxQueryBytes: 100_000,
       maxSubscriptionsPerConnection: config.limits.maxSubscriptionsPerConnection,
+      slowSubscriberTimeoutMs: config.limits.slowSubscriberTimeoutSeconds * 1000,
     },
     mutationsEnabled: config.enableMutations,
     countOf: (clusterId, kind) => store.kinds(clusterId).find((k) => k.kind.group === '' && k.kind.kind === kind)?.count ?? 0,

@@ -39,6 +39,8 @@ export const LimitsSchema = z.strictObject({
   maxSubscriptionsPerConnection: z.int().min(1).max(10_000).default(25),
   maxSubscriptionsTotal: z.int().min(1).max(1_000_000).default(2_000),
   subscriberQueueSize: z.int().min(1).max(1_000_000).default(1_000),
+  /** An SSE client that reads nothing for this long while events wait for it is disconnected. */
+  slowSubscriberTimeoutSeconds: z.number().min(0.1).max(3600).default(30),
 });
 
 export const EventsSchema = z.strictObject({
@@ -47,7 +49,35 @@ export const EventsSchema = z.strictObject({
 });
 
 export const CacheSchema = z.strictObject({
+  /** Parsed objects served as Resource.object (the store's LRU), estimated heap bytes. */
   l1MaxBytes: z.int().min(0).max(64 * 1024 ** 3).default(64 * 1024 * 1024),
+  /** Query pages (resources connections) kept while their collections are unchanged, estimated bytes; 0 disables. */
+  pagesMaxBytes: z.int().min(0).max(64 * 1024 ** 3).default(16 * 1024 * 1024),
+});
+
+/** Replica id: what a lease holder is called in Redis (and in logs). */
+const REPLICA_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
+/** L2 (Redis, when `redisUrl` is set): warm-restart snapshots, owner leases, replica fan-out. */
+export const RedisSchema = z.strictObject({
+  /** Prefix of every key and channel kubeatlas uses; replicas sharing data use the same one. */
+  keyPrefix: z.string().regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'expected 1-64 characters of letters, digits, ":", "_", "." or "-"').default('kubeatlas:'),
+  /** This process's name among the replicas; default "<hostname>-<pid>". Must be unique per running process. */
+  replicaId: z.string().regex(REPLICA_ID, 'expected 1-128 characters of letters, digits, ".", "_", ":" or "-"').optional(),
+  /** A cluster's owner lease lasts this long without renewal (renewed every third of it); another replica takes over within it. */
+  leaseTtlMs: z.int().min(500).max(600_000).default(15_000),
+  /** Snapshot and change-stream writes are batched this long. */
+  flushIntervalMs: z.int().min(10).max(60_000).default(250),
+  /** A batch is written early once it holds this many changes. */
+  flushMaxChanges: z.int().min(1).max(100_000).default(1000),
+  /** Changes of one cluster held while Redis is slow or down; beyond, the batch is dropped and its collections rewritten in full later. */
+  maxPendingChanges: z.int().min(100).max(10_000_000).default(50_000),
+  /** Batches kept per cluster in its change stream (approximate, XADD MAXLEN ~); a replica further behind reloads the snapshot. */
+  streamMaxLength: z.int().min(10).max(1_000_000).default(256),
+  /** Deadline of the connection to Redis. */
+  connectTimeoutMs: z.int().min(100).max(60_000).default(2000),
+  /** Deadline of each Redis command. */
+  commandTimeoutMs: z.int().min(100).max(600_000).default(10_000),
 });
 
 export const InClusterSchema = z.strictObject({
@@ -70,6 +100,7 @@ export const ConfigSchema = z.strictObject({
   limits: LimitsSchema.default(LimitsSchema.parse({})),
   events: EventsSchema.default(EventsSchema.parse({})),
   cache: CacheSchema.default(CacheSchema.parse({})),
+  redis: RedisSchema.default(RedisSchema.parse({})),
   inCluster: InClusterSchema.default(InClusterSchema.parse({})),
   clusters: z.array(ClusterSpecSchema).max(10_000).default([]),
 });

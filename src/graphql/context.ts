@@ -1,9 +1,12 @@
 import type { GraphqlServices } from './services.js';
+import type { Backpressure } from './responseBackpressure.js';
 
 /** Per-connection state shared by every operation on one WebSocket (or one HTTP request). */
 export interface ConnectionState {
   /** Subscriptions currently open on this connection. */
   activeSubscriptions: number;
+  /** Streamed HTTP responses (SSE): wait for the client before taking the next event. WebSocket sends already await the socket. */
+  backpressure?: Backpressure;
 }
 
 /** The GraphQL context of one operation. */

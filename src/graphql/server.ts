@@ -10,10 +10,14 @@ import { buildSchema } from './schema.js';
 import { maskError } from './errors.js';
 import { authScopesFor } from './auth.js';
 import { useOperationMetrics, useQuerySizeLimits } from './plugins.js';
+import { responseBackpressure } from './responseBackpressure.js';
 import type { ConnectionState, Context } from './context.js';
 import type { GraphqlServices } from './services.js';
 
 const log = logger('server');
+
+/** Bytes an SSE response may hold in Node's buffer before the next event waits for the client. */
+const SSE_MAX_BUFFERED_BYTES = 256 * 1024;
 
 export interface ServerOptions {
   host: string;
@@ -36,6 +40,8 @@ export interface RunningServer {
 
 interface InitialContext {
   request?: Request;
+  /** The Node response, when yoga handles a Node request (HTTP). */
+  res?: ServerResponse;
   connectionState?: ConnectionState;
   authorization?: string | null;
 }
@@ -60,7 +66,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       return {
         services,
         auth: authScopesFor(services, { authorization }),
-        connection: initial.connectionState ?? { activeSubscriptions: 0 },
+        connection: initial.connectionState ?? {
+          activeSubscriptions: 0,
+          backpressure: initial.res ? responseBackpressure(initial.res, { maxBufferedBytes: SSE_MAX_BUFFERED_BYTES, stallTimeoutMs: services.limits.slowSubscriberTimeoutMs }) : undefined,
+        },
         signal: initial.request?.signal,
       };
     },

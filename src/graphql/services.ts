@@ -94,6 +94,8 @@ export interface Limits {
   maxQueryTokens: number;
   maxQueryBytes: number;
   maxSubscriptionsPerConnection: number;
+  /** SSE: how long a client may read nothing while events wait before it is disconnected. */
+  slowSubscriberTimeoutMs: number;
 }
 
 export interface GraphqlServices {

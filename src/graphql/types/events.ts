@@ -46,6 +46,11 @@ function withConnectionQuota<T>(ctx: Context, open: () => EventStream<T>): Async
     [Symbol.asyncIterator]: () => ({
       next: async () => {
         try {
+          if (ctx.connection.backpressure && !(await ctx.connection.backpressure.ready())) {
+            release();
+            await stream.return?.();
+            return { done: true as const, value: undefined as T };
+          }
           const r = await stream.next();
           if (r.done) release();
           return r;
