@@ -6,6 +6,10 @@ import { waitUntil } from '../helpers/wait.js';
 
 let t: TestApp;
 
+function specOf(o: KubeObject): Record<string, unknown> & { nodeName?: string } {
+  return (o.spec ?? {}) as Record<string, unknown> & { nodeName?: string };
+}
+
 interface PodNode {
   clusterId: string;
   namespace: string;
@@ -17,7 +21,8 @@ async function allPods(filter: Record<string, unknown> = {}, pageSize = 97): Pro
   const out: PodNode[] = [];
   let after: string | null = null;
   for (;;) {
-    const r = await t.gql<{ resources: { edges: Array<{ node: PodNode }>; pageInfo: { hasNextPage: boolean; endCursor: string | null } } }>(
+    type PageResult = { resources: { edges: Array<{ node: PodNode }>; pageInfo: { hasNextPage: boolean; endCursor: string | null } } };
+    const r: { data?: PageResult; errors?: unknown[] } = await t.gql<PageResult>(
       `query($f: ResourceFilter, $after: String, $first: Int) { resources(filter: $f, first: $first, after: $after) {
          edges { node { clusterId namespace name resourceVersion } } pageInfo { hasNextPage endCursor } } }`,
       { f: { kinds: ['Pod'], ...filter }, after, first: pageSize },
@@ -154,7 +159,7 @@ describe('queries over HTTP against simulated clusters', () => {
 
   it('walks relations: a pod\'s ReplicaSet, Deployment, Node, mounted config and the Services selecting it', async () => {
     const sim = t.sims[0];
-    const pod = sim.store.list('pods').find((p) => p.metadata.ownerReferences?.[0]?.kind === 'ReplicaSet' && (p as { spec: { nodeName?: string } }).spec.nodeName)!;
+    const pod = sim.store.list('pods').find((p) => p.metadata.ownerReferences?.[0]?.kind === 'ReplicaSet' && specOf(p).nodeName)!;
     const rs = sim.store.get('replicasets', pod.metadata.namespace, pod.metadata.ownerReferences![0].name)!;
     const deploy = rs.metadata.ownerReferences![0].name;
     const r = await t.gql<{ resource: { related: Array<{ kind: string; name: string }>; relations: Array<{ type: string; direction: string; other: { kind: string; name: string } }> } }>(
@@ -166,11 +171,11 @@ describe('queries over HTTP against simulated clusters', () => {
     const related = r.data!.resource.related.map((x) => `${x.kind}/${x.name}`);
     expect(related).toContain(`ReplicaSet/${rs.metadata.name}`);
     expect(related).toContain(`Deployment/${deploy}`);
-    expect(related).toContain(`Node/${(pod as { spec: { nodeName: string } }).spec.nodeName}`);
+    expect(related).toContain(`Node/${specOf(pod).nodeName}`);
     const services = sim.store
       .list('services', pod.metadata.namespace)
       .filter((s) => {
-        const sel = (s as { spec: { selector?: Record<string, string> } }).spec.selector;
+        const sel = specOf(s).selector as Record<string, string> | undefined;
         return sel && Object.keys(sel).length > 0 && Object.entries(sel).every(([k, v]) => pod.metadata.labels?.[k] === v);
       })
       .map((s) => `Service/${s.metadata.name}`);
