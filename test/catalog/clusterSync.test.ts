@@ -2,13 +2,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { deriveStatus } from '../../src/clusters/clusterStatus.js';
 import type { KubeClient } from '../../src/clusters/kubeClient.js';
 import { BUILTIN_KINDS, kindKey, type KindInfo } from '../../src/kube/kinds.js';
-import type { SimCluster, SimClusterOptions } from '../../src/sim/types.js';
+import type { SimCluster } from '../../src/sim/types.js';
 import { ClusterSync, type ClusterSyncOptions } from '../../src/catalog/clusterSync.js';
 import type { SyncReport, SyncTarget } from '../../src/catalog/syncTarget.js';
 import type { ReflectorSink } from '../../src/watch/sink.js';
 import { freePort } from '../helpers/ports.js';
-import { FAST, clientFor, connectionFor, diffStates, serverState, waitFor, startSim } from '../watch/support/harness.js';
+import { FAST, clientFor, connectionFor, diffStates, serverState, waitFor, startSim, type SimStartOptions } from '../watch/support/harness.js';
 import { RecordingSinks } from '../watch/support/recordingSink.js';
+
+const POD = BUILTIN_KINDS.find((k) => k.kind === 'Pod')!;
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -36,7 +38,7 @@ function target(id: string, client: KubeClient, spec: SyncTarget['spec'] = {}): 
 
 const OPTIONS: ClusterSyncOptions = { staggerMs: 50, reportThrottleMs: 50, reportIntervalMs: 100, reflector: FAST, rediscoverIntervalMs: 0 };
 
-async function sim(options: Partial<SimClusterOptions> = {}): Promise<SimCluster> {
+async function sim(options: SimStartOptions = {}): Promise<SimCluster> {
   const s = await startSim({ name: `cs-${Math.random().toString(36).slice(2, 8)}`, objects: 200, seed: 1, bookmarkIntervalMs: 200, ...options });
   cleanups.push(() => s.close());
   return s;
@@ -96,19 +98,25 @@ describe('ClusterSync', () => {
     expect(deriveStatus({ state: 'ok' }, last)).toBe('DEGRADED');
   });
 
-  it('reports kinds the credentials may not read as failing, and never blocks on them', async () => {
-    const s = await sim({ objects: 20, tokens: [{ token: 'viewer-token-abcdef0123', user: 'viewer' }] });
+  it('reports kinds the credentials may not read as failing, and syncs the others', async () => {
+    const s = await sim({
+      objects: 60,
+      tokens: [{ token: 'viewer-token-abcdef0123', user: 'viewer' }],
+      allow: [{ user: 'viewer', resources: ['pods'], verbs: ['get', 'list', 'watch'] }],
+    });
     const c = clientFor(s, 'viewer-token-abcdef0123');
     cleanups.push(() => c.close());
-    const t = target('c3', c, { kinds: ['pods', 'configmaps'] });
-    const cs = start(t, new RecordingStore());
-    await waitFor(() => t.reports.at(-1)?.failingKinds.length === 2, 5000, () => JSON.stringify(t.reports.at(-1)));
+    const t = target('c3', c, { kinds: ['pods', 'configmaps', 'secrets'] });
+    const store = new RecordingStore();
+    const cs = start(t, store);
+    await waitFor(() => t.reports.at(-1)?.failingKinds.length === 2 && t.reports.at(-1)?.kindsSynced === 1, 5000, () => JSON.stringify(t.reports.at(-1)));
     const last = t.reports.at(-1)!;
-    expect(last).toMatchObject({ kindsTotal: 2, kindsSynced: 0 });
+    expect(last).toMatchObject({ kindsTotal: 3, kindsSynced: 1, objects: serverState(s, POD).size });
     expect(last.failingKinds).toEqual([
-      { kind: 'Pod', reason: 'forbidden (403)' },
       { kind: 'ConfigMap', reason: 'forbidden (403)' },
+      { kind: 'Secret', reason: 'forbidden (403)' },
     ]);
+    expect(diffStates(store.sinks.get(POD)!.snapshot(), serverState(s, POD))).toBe('');
     expect(deriveStatus({ state: 'ok' }, last)).toBe('DEGRADED');
     expect(cs.status().phase).toBe('syncing');
   });

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { BUILTIN_KINDS, type KindInfo } from '../../src/kube/kinds.js';
-import type { SimCluster, SimClusterOptions } from '../../src/sim/types.js';
+import type { SimCluster } from '../../src/sim/types.js';
 import type { Reflector, ReflectorOptions } from '../../src/watch/reflector.js';
-import { clientFor, collectionRequests, diffStates, isTransfer, reflectorFor, serverState, stopAndLog, waitFor, startSim } from './support/harness.js';
+import { clientFor, collectionRequests, diffStates, isTransfer, reflectorFor, serverState, stopAndLog, waitFor, startSim, type SimStartOptions } from './support/harness.js';
 import { RecordingSink } from './support/recordingSink.js';
 
 const CONFIGMAP = BUILTIN_KINDS.find((k) => k.kind === 'ConfigMap')!;
@@ -14,14 +14,14 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function sim(options: Partial<SimClusterOptions> = {}): Promise<SimCluster> {
+async function sim(options: SimStartOptions = {}): Promise<SimCluster> {
   const s = await startSim({ name: `faults-${Math.random().toString(36).slice(2, 8)}`, objects: 0, seed: 3, historySize: 2000, bookmarkIntervalMs: 200, ...options });
   cleanups.push(() => s.close());
   return s;
 }
 
 /** A cluster with 12 ConfigMaps and a synced, watching ConfigMap reflector. */
-async function syncedConfigMaps(options: Partial<SimClusterOptions> = {}, reflectorOptions: Partial<ReflectorOptions> = {}) {
+async function syncedConfigMaps(options: SimStartOptions = {}, reflectorOptions: Partial<ReflectorOptions> = {}) {
   const s = await sim(options);
   for (let i = 0; i < 12; i++) s.store.create('configmaps', { metadata: { name: `cm-${i}`, namespace: i % 2 ? 'default' : 'kube-system' }, data: { v: '0' } });
   const c = clientFor(s);
@@ -84,6 +84,35 @@ describe.each([
     expect(r.status().expired).toBeGreaterThanOrEqual(1);
     expect(r.status().relists).toBe(1);
     expect(sink.anomalies).toEqual([]);
+  });
+});
+
+describe.each([
+  { mode: 'WatchList', watchList: true },
+  { mode: 'LIST', watchList: false },
+])('504 "Too large resource version" ($mode)', ({ watchList }) => {
+  it('waits as Retry-After asks and retries until the server reaches the resourceVersion', async () => {
+    const s = await sim({ watchList, tooLargeRvWaitMs: 100 });
+    s.store.create('configmaps', { metadata: { name: 'before', namespace: 'default' } });
+    const c = clientFor(s);
+    cleanups.push(() => c.close());
+    const sink = new RecordingSink('ConfigMap');
+    // Resuming from a resourceVersion the server has not reached yet (a snapshot newer than the cache).
+    const ahead = String(s.store.resourceVersion + 3);
+    const r = reflectorFor({ client: c, kind: CONFIGMAP, sink, resumeResourceVersion: ahead });
+    cleanups.push(() => r.stop());
+    const t0 = Date.now();
+    r.start();
+    // WatchList: HTTP 200 + an ERROR event with the 504 Status; LIST: an HTTP 504 the pager retries itself.
+    const told504 = () => /Too large resource version/.test(r.status().lastError ?? '') || collectionRequests(s, CONFIGMAP).some((q) => q.status === 504);
+    await waitFor(told504, 5000, () => `${r.status().lastError}`);
+    for (let i = 0; i < 3; i++) s.store.create('configmaps', { metadata: { name: `later-${i}`, namespace: 'default' } });
+    expect(await r.whenSynced()).toBe(true);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1000); // Retry-After: 1
+    expect(Number(r.status().resourceVersion)).toBeGreaterThanOrEqual(Number(ahead));
+    expect(diffStates(sink.snapshot(), serverState(s, CONFIGMAP))).toBe('');
+    expect(r.status()).toMatchObject({ relists: 0, via: watchList ? 'watchList' : 'list' });
+    if (!watchList) expect(collectionRequests(s, CONFIGMAP).filter((q) => !q.watch && q.status === 504).length).toBeGreaterThanOrEqual(1);
   });
 });
 

@@ -1,11 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { KubeClient, KubeRequest, KubeResponse } from '../../src/clusters/kubeClient.js';
 import { BUILTIN_KINDS, kindKey, type KindInfo } from '../../src/kube/kinds.js';
-import type { SimCluster, SimClusterOptions } from '../../src/sim/types.js';
+import type { SimCluster } from '../../src/sim/types.js';
+import { metricsRegistry } from '../../src/util/metrics.js';
 import { createListGate } from '../../src/watch/listGate.js';
 import type { Reflector } from '../../src/watch/reflector.js';
 import { watchListSupportOf } from '../../src/watch/watchListSupport.js';
-import { clientFor, collectionRequests, diffStates, isList, isPlainWatch, isWatchList, reflectorFor, serverState, stopAndLog, waitFor, startSim } from './support/harness.js';
+import { clientFor, collectionRequests, diffStates, isList, isPlainWatch, isWatchList, reflectorFor, serverState, stopAndLog, waitFor, startSim, type SimStartOptions } from './support/harness.js';
 import { RecordingSink, RecordingSinks } from './support/recordingSink.js';
 
 const WIDGET: KindInfo = { group: 'example.kubeatlas.io', version: 'v1', kind: 'Widget', plural: 'widgets', namespaced: true };
@@ -18,7 +19,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function sim(options: Partial<SimClusterOptions> = {}): Promise<SimCluster> {
+async function sim(options: SimStartOptions = {}): Promise<SimCluster> {
   const s = await startSim({ name: `sync-${Math.random().toString(36).slice(2, 8)}`, objects: 150, seed: 1, historySize: 2000, bookmarkIntervalMs: 200, ...options });
   cleanups.push(() => s.close());
   return s;
@@ -224,6 +225,31 @@ describe('watch', () => {
     expect(r.status()).toMatchObject({ relists: 0, expired: 0 });
     expect(r.status().restarts).toBeGreaterThanOrEqual(1);
     expect(sink.anomalies).toEqual([]);
+  });
+
+  it('exports per-cluster, per-kind metrics, and removes them when stopped', async () => {
+    const s = await sim({ objects: 0 });
+    const c = client(s);
+    const sink = new RecordingSink('ConfigMap');
+    const r = track(reflectorFor({ client: c, kind: CONFIGMAP, sink }));
+    await r.whenSynced();
+    for (let i = 0; i < 4; i++) s.store.create('configmaps', { metadata: { name: `m-${i}`, namespace: 'default' } });
+    await waitFor(() => sink.objects.size === serverState(s, CONFIGMAP).size);
+    s.faults.expireNextWatches(1);
+    s.faults.dropWatches();
+    await waitFor(() => r.status().relists === 1 && r.status().phase === 'watching', 5000);
+    const labels = `cluster="${s.name}",kind="ConfigMap"`;
+    const text = await metricsRegistry.metrics();
+    const value = (name: string) => Number(new RegExp(`^${name}\\{${labels}\\} (\\S+)$`, 'm').exec(text)?.[1]);
+    expect(value('kubeatlas_reflector_events_total')).toBeGreaterThanOrEqual(4);
+    expect(value('kubeatlas_reflector_relists_total')).toBe(1);
+    expect(value('kubeatlas_reflector_expired_total')).toBe(1);
+    expect(value('kubeatlas_reflector_synced')).toBe(1);
+    expect(value('kubeatlas_reflector_objects')).toBe(serverState(s, CONFIGMAP).size);
+    expect(value('kubeatlas_reflector_last_event_age_seconds')).toBeLessThan(5);
+    expect(value('kubeatlas_reflector_initial_sync_duration_seconds')).toBeGreaterThan(0);
+    await r.stop();
+    expect(await metricsRegistry.metrics()).not.toContain(labels);
   });
 
   it('advances the resourceVersion on bookmarks while its kind is quiet', async () => {

@@ -5,7 +5,7 @@ import type { KindInfo } from '../../../src/kube/kinds.js';
 import { collectionPath } from '../../../src/kube/kinds.js';
 import type { KubeObject } from '../../../src/kube/types.js';
 import { createCertificateAuthority } from '../../../src/sim/ca.js';
-import { startSimCluster } from '../../../src/sim/cluster.js';
+import { startSimCluster, type SimClusterTuning } from '../../../src/sim/cluster.js';
 import type { SimCertificateAuthority, SimCluster, SimClusterOptions, SimRequestRecord } from '../../../src/sim/types.js';
 import { Reflector, type ReflectorOptions } from '../../../src/watch/reflector.js';
 import { newWatchListSupport } from '../../../src/watch/watchListSupport.js';
@@ -24,7 +24,9 @@ export const FAST: Partial<ReflectorOptions> = {
 let sharedCa: SimCertificateAuthority | undefined;
 
 /** A simulated cluster signed by a CA shared within the test file (key generation is the slow part of a start). */
-export function startSim(options: Partial<SimClusterOptions> & { name: string }): Promise<SimCluster> {
+export type SimStartOptions = Partial<SimClusterOptions & SimClusterTuning>;
+
+export function startSim(options: SimStartOptions & { name: string }): Promise<SimCluster> {
   sharedCa ??= createCertificateAuthority();
   return startSimCluster({ ca: sharedCa, ...options });
 }
