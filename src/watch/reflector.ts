@@ -18,7 +18,6 @@ import {
   ShortWatchError,
   SinkFailedError,
   WatchInactiveError,
-  WatchListIncompleteError,
   WatchListUnsupportedError,
   WatchStatusError,
   WatchStreamBrokenError,
@@ -129,7 +128,9 @@ const CONSISTENT: ListFrom = { kind: 'consistent' };
  *      the same way without progress, relist;
  *    - 401/403/404 → `failing` is set with the reason, retried every
  *      `slowRetryMs`;
- *    - 422/400 to a WatchList → remembered for the cluster, LIST from then on.
+ *    - a WatchList answered 422/400, or streamed without the initial-events-end
+ *      bookmark (the server ignored it) → remembered for the cluster, paged
+ *      LIST from then on.
  *
  * Nothing is lost or doubled: the watch always resumes from the newest
  * resourceVersion applied to the sink, and a relist replaces the collection
@@ -606,7 +607,13 @@ export class Reflector {
         throw new WatchStreamBrokenError(err, events > 0 || Date.now() - opened >= this.opts.shortWatchMs);
       }
       if (inactive) throw new WatchInactiveError(this.opts.inactivityTimeoutMs);
-      if (initial) throw new WatchListIncompleteError();
+      if (initial) {
+        // A server that serves WatchList sends initial-events-end right after the initial
+        // events; one that ended the stream (timeoutSeconds) without it ignored the request.
+        const reason = 'the WatchList stream ended without the initial-events-end bookmark';
+        this.watchList.markUnsupported(reason);
+        throw new WatchListUnsupportedError(reason);
+      }
       const took = Date.now() - opened;
       if (events === 0 && took < this.opts.shortWatchMs) throw new ShortWatchError(took);
       // Normal end (timeoutSeconds): the loop re-watches from this.rv.

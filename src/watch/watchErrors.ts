@@ -49,14 +49,6 @@ export class WatchStreamBrokenError extends KubeatlasError {
   }
 }
 
-/** A WatchList stream that ended before its initial-events-end bookmark. */
-export class WatchListIncompleteError extends KubeatlasError {
-  constructor() {
-    super('UPSTREAM_ERROR', 'WatchList stream ended before the initial-events-end bookmark');
-    this.name = 'WatchListIncompleteError';
-  }
-}
-
 /** The server does not serve WatchList (422/400, or it ignored sendInitialEvents). */
 export class WatchListUnsupportedError extends KubeatlasError {
   constructor(reason: string) {

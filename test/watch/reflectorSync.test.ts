@@ -5,7 +5,7 @@ import type { SimCluster } from '../../src/sim/types.js';
 import { metricsRegistry } from '../../src/util/metrics.js';
 import { createListGate } from '../../src/watch/listGate.js';
 import type { Reflector } from '../../src/watch/reflector.js';
-import { watchListSupportOf } from '../../src/watch/watchListSupport.js';
+import { newWatchListSupport, watchListSupportOf } from '../../src/watch/watchListSupport.js';
 import { clientFor, collectionRequests, diffStates, isList, isPlainWatch, isWatchList, reflectorFor, serverState, stopAndLog, waitFor, startSim, type SimStartOptions } from './support/harness.js';
 import { RecordingSink, RecordingSinks } from './support/recordingSink.js';
 
@@ -120,6 +120,37 @@ describe('initial sync', () => {
     const watches = collectionRequests(s, POD).filter(isPlainWatch);
     expect(watches).toHaveLength(1);
     expect(watches[0].query).toMatchObject({ allowWatchBookmarks: 'true', resourceVersion: podSink.resourceVersion });
+  });
+
+  it('detects a server that ignores sendInitialEvents (pre-1.27: a plain watch with plain bookmarks) and falls back to LIST', async () => {
+    const s = await sim({ objects: 0, bookmarkIntervalMs: 100 });
+    for (let i = 0; i < 5; i++) s.store.create('configmaps', { metadata: { name: `cm-${i}`, namespace: 'default' } });
+    const c = client(s);
+    // An older apiserver drops the parameters it does not know; a proxy in front of the sim does the same.
+    const oldServer: KubeClient = {
+      clusterId: c.clusterId,
+      server: c.server,
+      request: (req) => c.request(req),
+      stream: (req) => {
+        const { sendInitialEvents, resourceVersionMatch, ...query } = req.query ?? {};
+        void sendInitialEvents;
+        void resourceVersionMatch;
+        return c.stream({ ...req, query });
+      },
+    };
+    const sink = new RecordingSink('ConfigMap');
+    const support = newWatchListSupport();
+    const r = track(reflectorFor({ client: oldServer, kind: CONFIGMAP, sink, watchList: support }));
+    // Bookmarks only come once the resourceVersion moves: keep the cluster busy elsewhere.
+    const busy = setInterval(() => s.store.create('secrets', { metadata: { generateName: 'busy-', namespace: 'default' } }), 50);
+    cleanups.push(() => clearInterval(busy));
+    expect(await r.whenSynced()).toBe(true);
+    expect(support.enabled).toBe(false);
+    expect(support.reason).toMatch(/bookmark without initial-events-end/);
+    expect(r.status().via).toBe('list');
+    expect(sink.calls.abortReplace).toBe(1);
+    expect(diffStates(sink.snapshot(), serverState(s, CONFIGMAP))).toBe('');
+    expect(sink.anomalies).toEqual([]);
   });
 
   it('restarts a list whose continue token expired (410) as a fresh consistent list, dropping what vanished meanwhile', async () => {
