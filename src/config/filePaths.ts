@@ -1,9 +1,11 @@
 import { accessSync, constants, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { homedir } from 'node:os';
 import { badInput } from './badInput.js';
 
-/** A path from a cluster entry, absolute (relative ones resolve against `baseDir`). */
+/** A path from a cluster entry, absolute: `~/...` is the user's home, relative ones resolve against `baseDir`. */
 export function resolveSpecPath(p: string, baseDir: string): string {
+  if (p === '~' || p.startsWith('~/')) return resolve(homedir(), p.slice(2));
   return isAbsolute(p) ? p : resolve(baseDir, p);
 }
 

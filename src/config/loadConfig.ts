@@ -4,6 +4,7 @@ import { parseDocument } from 'yaml';
 import { ConfigError } from './configError.js';
 import { ConfigSchema, type Config } from './configSchema.js';
 import { mapPathFields } from './clusterSpecSchema.js';
+import { resolveSpecPath } from './filePaths.js';
 import { parseFlags, type ConfigFlags } from './flags.js';
 import { describeIssue, formatPath } from './issues.js';
 import { describeYamlError } from './yamlErrors.js';
@@ -72,7 +73,7 @@ export function loadConfig(opts: LoadConfigOptions): Config {
     host: cfg.inCluster.host ?? nonEmpty(env.KUBERNETES_SERVICE_HOST),
     port: cfg.inCluster.port ?? portFromEnv(env.KUBERNETES_SERVICE_PORT),
   };
-  const clusters = cfg.clusters.map((c) => mapPathFields(c, (p) => (isAbsolute(p) ? p : resolve(clusterFilesDir, p))));
+  const clusters = cfg.clusters.map((c) => mapPathFields(c, (p) => resolveSpecPath(p, clusterFilesDir)));
 
   return { ...cfg, clusterFilesDir, stateFile, inCluster, clusters, ...(configFile ? { configFile } : {}), help: flags.help };
 }

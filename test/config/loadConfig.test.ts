@@ -1,5 +1,5 @@
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/index.js';
@@ -180,6 +180,9 @@ describe('loadConfig', () => {
     // Without clusterFilesDir, cluster paths are relative to the file's own directory.
     const plain = loadConfig({ argv: ['--config', file('clusters:\n  - { clusterId: a, authMethod: SERVICE_ACCOUNT, server: "https://a:1", tokenFile: t }\n', 'plain')], env: {}, cwd: dir });
     expect(plain.clusters[0].tokenFile).toBe(join(dir, 'plain', 't'));
+    // ~/ is the user's home, as in a shell or kubectl.
+    const tilde = loadConfig({ argv: ['--config', file('clusters:\n  - { clusterId: k, authMethod: KUBECONFIG, kubeconfigPath: ~/.kube/config }\n', 'tilde')], env: {}, cwd: dir });
+    expect(tilde.clusters[0].kubeconfigPath).toBe(join(homedir(), '.kube/config'));
   });
 
   it('fills cluster defaults and takes IN_CLUSTER host/port from the environment', () => {
