@@ -4,9 +4,9 @@ import type { ChangeEvent, CompiledFilter, ResourceReader, ResourceRecord } from
 import { describeError, KubeatlasError } from '../util/errors.js';
 import { logger } from '../util/logger.js';
 import { counter } from '../util/metrics.js';
-import { pack, packedId, packedType, PackedLists } from './adjacency.js';
-import { nameKey, RefTable, uidKey, type RefInfo } from './refTable.js';
-import { edgeRulesFor, managedPods, managersOf, selectorOf, SELECTED_KIND_KEY, SELECTOR_KIND_KEYS, type OwnershipView } from './rules/index.js';
+import { EdgePool, NONE, type Lane } from './adjacency.js';
+import { RefTable, type RefInfo } from './refTable.js';
+import { edgeRulesFor, managedPods, managersOf, selectorInputOf, selectorOf, SELECTED_KIND_KEY, SELECTOR_KIND_KEYS, type OwnershipView } from './rules/index.js';
 import { SelectorIndex } from './selectorIndex.js';
 import { breadthFirst } from './traversal.js';
 import {
@@ -21,12 +21,18 @@ import {
   type RelationType,
   type ResourceRef,
   type SourceInfo,
+  type TargetRef,
 } from './types.js';
 
 const OWNED_BY = RELATION_TYPE_CODE.OWNED_BY;
 const SELECTS = RELATION_TYPE_CODE.SELECTS;
 const MANAGES = RELATION_TYPE_CODE.MANAGES;
 const ALL_TYPES = (1 << RELATION_TYPES.length) - 1;
+/** Outgoing lane of rule-derived edges (kept in rule output order). */
+const RULE_LANE: Lane = 0;
+/** Outgoing lane of SELECTS edges. */
+const SELECTS_LANE: Lane = 1;
+const LANES: readonly Lane[] = [RULE_LANE, SELECTS_LANE];
 /** Page size of the initial walk over the catalog (the store's default maximum page size). */
 const BUILD_PAGE = 500;
 const MAX_DEPTH = 5;
@@ -74,19 +80,21 @@ const updateFailures = counter({
 export class RelationGraph {
   private readonly log = logger('relations');
   private readonly refs: RefTable;
-  /** source id -> pack(refId, type), sorted, for rule-derived edges. */
-  private readonly ruleOut = new PackedLists();
-  /** selector source id -> pack(podRefId, SELECTS). */
-  private readonly selectOut = new PackedLists();
-  /** refId -> pack(sourceId, type), for every stored edge. */
-  private readonly incoming = new PackedLists();
+  /** Every edge (rule-derived and SELECTS), with each source's outgoing and each reference's incoming list. */
+  private readonly edges = new EdgePool();
+  /** Scratch buffers of updateRuleEdges (not reentrant: events are applied one at a time). */
+  private readonly scratchTargets: TargetRef[] = [];
+  private readonly scratchCodes: number[] = [];
   private readonly selectors = new SelectorIndex();
   private readonly kindKeys = new WeakMap<KindInfo, string>();
   private readonly unsubscribe: () => void;
   private readonly ownership: OwnershipView;
 
   constructor(private readonly reader: ResourceReader) {
-    this.refs = new RefTable((ref) => this.lookup(ref));
+    this.refs = new RefTable((clusterId, uid, kk, namespace, name) => {
+      const r = uid !== undefined ? this.reader.getByUid(clusterId, uid) : this.reader.get(clusterId, kk, namespace, name);
+      return r ? r.id : -1;
+    });
     this.ownership = {
       dependentsOf: (id) => this.dependentsOf(id),
       ownersOf: (id) => this.ownersOf(id),
@@ -125,11 +133,11 @@ export class RelationGraph {
       out.push({ type: RELATION_TYPES[type], direction, other, otherRecord });
     };
     if (directions.outgoing) {
-      for (const list of [this.ruleOut.get(record.id), this.selectOut.get(record.id)]) {
-        for (const p of list) {
-          const type = packedType(p);
+      for (const lane of LANES) {
+        for (let e = this.edges.firstOut(record.id, lane); e !== NONE; e = this.edges.nextOut(e)) {
+          const type = this.edges.typeOf(e);
           if (!(mask & (1 << type))) continue;
-          const refId = packedId(p);
+          const refId = this.edges.refOf(e);
           const target = this.refs.target(refId);
           const otherRecord = target >= 0 ? this.reader.getById(target) : undefined;
           push(type, 'OUTGOING', otherRecord ? refOfRecord(otherRecord) : refOfInfo(this.refs.info(refId)), otherRecord);
@@ -141,9 +149,9 @@ export class RelationGraph {
     }
     if (directions.incoming) {
       for (const refId of this.refsResolvingTo(record)) {
-        for (const p of this.incoming.get(refId)) {
-          const type = packedType(p);
-          if (mask & (1 << type)) this.pushRecord(push, type, 'INCOMING', packedId(p));
+        for (let e = this.edges.firstIn(refId); e !== NONE; e = this.edges.nextIn(e)) {
+          const type = this.edges.typeOf(e);
+          if (mask & (1 << type)) this.pushRecord(push, type, 'INCOMING', this.edges.sourceOf(e));
         }
       }
       if (mask & (1 << MANAGES)) {
@@ -200,9 +208,9 @@ export class RelationGraph {
 
   stats(): RelationStats {
     return {
-      edges: this.ruleOut.size + this.selectOut.size,
+      edges: this.edges.size,
       unresolved: this.refs.unresolvedEdges,
-      approxBytes: this.ruleOut.approxBytes() + this.selectOut.approxBytes() + this.incoming.approxBytes() + this.refs.approxBytes() + this.selectors.approxBytes(),
+      approxBytes: this.edges.approxBytes() + this.refs.approxBytes() + this.selectors.approxBytes(),
     };
   }
 
@@ -213,17 +221,15 @@ export class RelationGraph {
    */
   snapshot(): string[] {
     const lines: string[] = [];
-    const visit = (lists: PackedLists, sourceId: number) => {
-      for (const p of lists.get(sourceId)) {
-        const refId = packedId(p);
-        const t = this.refs.target(refId);
-        lines.push(`${sourceId} ${RELATION_TYPES[packedType(p)]} ${this.refs.key(refId).replaceAll('\u0000', '|')} -> ${t >= 0 ? t : '-'}`);
+    for (const sourceId of this.edges.sources()) {
+      for (const lane of LANES) {
+        for (let e = this.edges.firstOut(sourceId, lane); e !== NONE; e = this.edges.nextOut(e)) {
+          const refId = this.edges.refOf(e);
+          const t = this.refs.target(refId);
+          lines.push(`${sourceId} ${RELATION_TYPES[this.edges.typeOf(e)]} ${this.refs.describe(refId)} -> ${t >= 0 ? t : '-'}`);
+        }
       }
-    };
-    this.forEachSource((id) => {
-      visit(this.ruleOut, id);
-      visit(this.selectOut, id);
-    });
+    }
     return lines.sort();
   }
 
@@ -242,8 +248,8 @@ export class RelationGraph {
   private apply(type: ChangeEvent['type'], record: ResourceRecord, previous: ResourceRecord | undefined, object: KubeObject | undefined): void {
     const kk = this.kindKeyOf(record.kind);
     if (type === 'DELETED') {
-      this.setRuleEdges(record.id, []);
-      if (SELECTOR_KIND_KEYS.has(kk)) this.setSelector(record, undefined);
+      this.setRuleEdges(record.id, record.clusterId, [], []);
+      if (SELECTOR_KIND_KEYS.has(kk)) this.dropSelector(record.id);
       if (kk === SELECTED_KIND_KEY) this.setPodSelections(record, []);
       this.refreshRefsOf(record);
       return;
@@ -251,7 +257,7 @@ export class RelationGraph {
     if (type === 'ADDED') this.refreshRefsOf(record);
     const o = object ?? this.reader.objectOf(record);
     this.updateRuleEdges(record, kk, o);
-    if (SELECTOR_KIND_KEYS.has(kk)) this.setSelector(record, selectorOf(o, kk));
+    if (SELECTOR_KIND_KEYS.has(kk)) this.updateSelector(record, kk, o);
     if (kk === SELECTED_KIND_KEY && (type === 'ADDED' || previous === undefined || !sameLabels(previous.labels, record.labels))) {
       this.setPodSelections(record, this.selectors.matching(record.clusterId, record.namespace, record.labels));
     }
@@ -274,120 +280,126 @@ export class RelationGraph {
     }
   }
 
-  /** Re-derives the rule edges of a source and applies the difference. */
+  /**
+   * Re-derives the rule edges of a source. The common case, a MODIFIED that
+   * leaves every reference alone (a status update), is recognised by walking
+   * the source's rule lane, which holds the edges in rule output order, and
+   * comparing each target's identity strings: no map lookup, no change.
+   */
   private updateRuleEdges(record: ResourceRecord, kk: string, o: KubeObject): void {
     const source: SourceInfo = { clusterId: record.clusterId, kindKey: kk, namespace: record.namespace, name: record.name };
-    const next: number[] = [];
-    try {
-      for (const rule of edgeRulesFor(kk)) {
-        const code = RELATION_TYPE_CODE[rule.type];
-        for (const t of rule.targets(o, source)) next.push(pack(this.refs.intern(record.clusterId, t), code));
+    const targets = this.scratchTargets;
+    const codes = this.scratchCodes;
+    targets.length = 0;
+    codes.length = 0;
+    for (const rule of edgeRulesFor(kk)) {
+      const code = RELATION_TYPE_CODE[rule.type];
+      for (const t of rule.targets(o, source)) {
+        targets.push(t);
+        codes.push(code);
       }
-    } catch (e) {
-      for (const p of next) this.refs.releaseIfUnused(packedId(p));
-      throw e;
     }
-    sortUnique(next);
-    this.setRuleEdges(record.id, next);
+    if (!this.ruleLaneHolds(record.id, record.clusterId, targets, codes)) this.setRuleEdges(record.id, record.clusterId, targets, codes);
+  }
+
+  /** Whether the rule lane of a source holds exactly these targets, in this order. */
+  private ruleLaneHolds(sourceId: number, clusterId: string, targets: readonly TargetRef[], codes: readonly number[]): boolean {
+    let e = this.edges.firstOut(sourceId, RULE_LANE);
+    for (let j = 0; j < targets.length; j++) {
+      if (e === NONE || this.edges.typeOf(e) !== codes[j] || !this.refs.matches(this.edges.refOf(e), clusterId, targets[j])) return false;
+      e = this.edges.nextOut(e);
+    }
+    return e === NONE;
   }
 
   /**
-   * Replaces the rule edges of `sourceId` with `next` (sorted, unique),
-   * touching only the difference. New links are made before old ones are
-   * dropped so that a reference kept under another type is never freed midway.
+   * Replaces the rule lane of a source with edges to `targets` (of type
+   * `codes`), in that order, without duplicates. The new edges are linked
+   * before the old ones are unlinked, so that a reference the source keeps
+   * is never freed and re-created midway; only this source's own rule edges
+   * are touched.
    */
-  private setRuleEdges(sourceId: number, next: number[]): void {
-    const prev = this.ruleOut.get(sourceId);
-    if (sameList(prev, next)) return;
-    let i = 0;
-    let j = 0;
-    while (j < next.length) {
-      while (i < prev.length && prev[i] < next[j]) i++;
-      if (i < prev.length && prev[i] === next[j]) i++;
-      else this.link(sourceId, next[j]);
-      j++;
+  private setRuleEdges(sourceId: number, clusterId: string, targets: readonly TargetRef[], codes: readonly number[]): void {
+    const old: number[] = [];
+    for (let e = this.edges.firstOut(sourceId, RULE_LANE); e !== NONE; e = this.edges.nextOut(e)) old.push(e);
+    const packed: number[] = [];
+    const seen = new Set<number>();
+    for (let j = 0; j < targets.length; j++) {
+      const p = packEdge(this.refs.intern(clusterId, targets[j]), codes[j]);
+      if (!seen.has(p)) {
+        seen.add(p);
+        packed.push(p);
+      }
     }
-    i = 0;
-    j = 0;
-    while (i < prev.length) {
-      while (j < next.length && next[j] < prev[i]) j++;
-      if (j < next.length && next[j] === prev[i]) j++;
-      else this.unlink(sourceId, prev[i]);
-      i++;
-    }
-    this.ruleOut.set(sourceId, next);
+    // each link goes to the head of the lane: link the last first so that the lane reads in rule order
+    for (let j = packed.length - 1; j >= 0; j--) this.link(sourceId, packedRef(packed[j]), packedType(packed[j]), RULE_LANE);
+    for (const e of old) this.unlink(e);
   }
 
-  private link(sourceId: number, p: number): void {
-    const refId = packedId(p);
+  private link(sourceId: number, refId: number, typeCode: number, lane: Lane): void {
     this.refs.retain(refId);
-    this.incoming.add(refId, pack(sourceId, packedType(p)));
+    this.edges.add(sourceId, refId, typeCode, lane);
   }
 
-  private unlink(sourceId: number, p: number): void {
-    const refId = packedId(p);
-    this.incoming.remove(refId, pack(sourceId, packedType(p)));
+  private unlink(e: number): void {
+    const refId = this.edges.refOf(e);
+    this.edges.remove(e);
     this.refs.release(refId);
   }
 
-  /** Files the selector of a Service/PDB/NetworkPolicy and brings its SELECTS edges in line; undefined drops it. */
-  private setSelector(record: ResourceRecord, selector: ReturnType<typeof selectorOf>): void {
+  /** Files the selector of a Service/PDB/NetworkPolicy and brings its SELECTS edges in line. */
+  private updateSelector(record: ResourceRecord, kk: string, o: KubeObject): void {
+    const input = selectorInputOf(o, kk) ?? '';
     const before = this.selectors.get(record.id);
+    if (before && before.input === input) return;
+    const selector = selectorOf(o, kk);
     if (selector === undefined || selector.isNothing()) {
-      if (before) this.selectors.remove(record.id);
-      this.setSelectedPods(record.id, []);
+      this.dropSelector(record.id);
       return;
     }
-    if (before && before.text === selector.toString()) return;
-    this.selectors.put(record.id, record.clusterId, record.namespace, selector);
-    this.setSelectedPods(record.id, this.reader.selectIds(record.clusterId, SELECTED_KIND_KEY, record.namespace, selector));
+    const unchanged = before !== undefined && before.text === selector.toString();
+    this.selectors.put(record.id, record.clusterId, record.namespace, selector, input);
+    if (!unchanged) this.setSelectedPods(record.id, this.reader.selectIds(record.clusterId, SELECTED_KIND_KEY, record.namespace, selector));
   }
 
-  /** Makes the SELECTS edges of one selector source exactly `podIds` (adds before removals, see setRuleEdges). */
+  private dropSelector(sourceId: number): void {
+    this.selectors.remove(sourceId);
+    this.setSelectedPods(sourceId, []);
+  }
+
+  /**
+   * Makes the SELECTS edges of one selector source exactly `podIds`. Existing
+   * edges are matched by the pod they resolve to, so only newly selected pods
+   * are looked up; adds before removals (see setRuleEdges).
+   */
   private setSelectedPods(sourceId: number, podIds: readonly number[]): void {
-    const current = this.selectOut.get(sourceId);
-    if (current.length === 0 && podIds.length === 0) return;
-    const wanted = new Set<number>();
-    for (const podId of podIds) {
-      const pod = this.reader.getById(podId);
-      if (pod) wanted.add(this.podRef(pod));
-    }
+    const wanted = new Set<number>(podIds);
     const stale: number[] = [];
-    for (const p of current) {
-      const refId = packedId(p);
-      if (!wanted.delete(refId)) stale.push(refId);
+    for (let e = this.edges.firstOut(sourceId, SELECTS_LANE); e !== NONE; e = this.edges.nextOut(e)) {
+      if (!wanted.delete(this.refs.target(this.edges.refOf(e)))) stale.push(e);
     }
-    for (const refId of wanted) this.addSelects(sourceId, refId);
-    for (const refId of stale) this.removeSelects(sourceId, refId);
+    for (const podId of wanted) {
+      const pod = this.reader.getById(podId);
+      if (pod) this.link(sourceId, this.podRef(pod), SELECTS, SELECTS_LANE);
+    }
+    for (const e of stale) this.unlink(e);
   }
 
   /** Makes the incoming SELECTS edges of one pod exactly those from `sourceIds` (adds before removals). */
   private setPodSelections(pod: ResourceRecord, sourceIds: readonly number[]): void {
-    let refId = this.refs.idOf(uidKey(pod.clusterId, pod.uid));
+    let refId = this.refs.idByUid(pod.clusterId, pod.uid);
     if (refId === undefined) {
       if (sourceIds.length === 0) return;
       refId = this.podRef(pod);
     }
     const wanted = new Set(sourceIds);
     const stale: number[] = [];
-    for (const p of this.incoming.get(refId)) {
-      if (packedType(p) !== SELECTS) continue;
-      const sourceId = packedId(p);
-      if (!wanted.delete(sourceId)) stale.push(sourceId);
+    for (let e = this.edges.firstIn(refId); e !== NONE; e = this.edges.nextIn(e)) {
+      if (this.edges.typeOf(e) === SELECTS && !wanted.delete(this.edges.sourceOf(e))) stale.push(e);
     }
-    for (const sourceId of wanted) this.addSelects(sourceId, refId);
-    for (const sourceId of stale) this.removeSelects(sourceId, refId);
+    for (const sourceId of wanted) this.link(sourceId, refId, SELECTS, SELECTS_LANE);
+    for (const e of stale) this.unlink(e);
     this.refs.releaseIfUnused(refId);
-  }
-
-  private addSelects(sourceId: number, podRefId: number): void {
-    this.selectOut.add(sourceId, pack(podRefId, SELECTS));
-    this.link(sourceId, pack(podRefId, SELECTS));
-  }
-
-  private removeSelects(sourceId: number, podRefId: number): void {
-    this.selectOut.remove(sourceId, pack(podRefId, SELECTS));
-    this.unlink(sourceId, pack(podRefId, SELECTS));
   }
 
   private podRef(pod: ResourceRecord): number {
@@ -396,13 +408,8 @@ export class RelationGraph {
 
   /** Re-resolves the references keyed by this record (after it was ADDED or DELETED). */
   private refreshRefsOf(record: ResourceRecord): void {
-    if (record.uid) this.refs.refresh(uidKey(record.clusterId, record.uid));
-    this.refs.refresh(nameKey(record.clusterId, this.kindKeyOf(record.kind), record.namespace, record.name));
-  }
-
-  private lookup(ref: RefInfo): number {
-    const r = ref.byUid ? this.reader.getByUid(ref.clusterId, ref.uid!) : this.reader.get(ref.clusterId, ref.kindKey, ref.namespace, ref.name);
-    return r ? r.id : -1;
+    if (record.uid) this.refs.refreshUid(record.clusterId, record.uid);
+    this.refs.refreshName(record.clusterId, this.kindKeyOf(record.kind), record.namespace, record.name);
   }
 
   // ------------------------------------------------------------ reading
@@ -410,9 +417,9 @@ export class RelationGraph {
   /** The references that resolve to this record now (its uid key and its name key). */
   private refsResolvingTo(record: ResourceRecord): number[] {
     const out: number[] = [];
-    const byUid = record.uid ? this.refs.idOf(uidKey(record.clusterId, record.uid)) : undefined;
+    const byUid = record.uid ? this.refs.idByUid(record.clusterId, record.uid) : undefined;
     if (byUid !== undefined && this.refs.target(byUid) === record.id) out.push(byUid);
-    const byName = this.refs.idOf(nameKey(record.clusterId, this.kindKeyOf(record.kind), record.namespace, record.name));
+    const byName = this.refs.idByName(record.clusterId, this.kindKeyOf(record.kind), record.namespace, record.name);
     if (byName !== undefined && this.refs.target(byName) === record.id) out.push(byName);
     return out;
   }
@@ -420,18 +427,18 @@ export class RelationGraph {
   private dependentsOf(id: number): number[] {
     const r = this.reader.getById(id);
     if (!r || !r.uid) return [];
-    const refId = this.refs.idOf(uidKey(r.clusterId, r.uid));
+    const refId = this.refs.idByUid(r.clusterId, r.uid);
     if (refId === undefined || this.refs.target(refId) !== id) return [];
     const out: number[] = [];
-    for (const p of this.incoming.get(refId)) if (packedType(p) === OWNED_BY) out.push(packedId(p));
+    for (let e = this.edges.firstIn(refId); e !== NONE; e = this.edges.nextIn(e)) if (this.edges.typeOf(e) === OWNED_BY) out.push(this.edges.sourceOf(e));
     return out;
   }
 
   private ownersOf(id: number): number[] {
     const out: number[] = [];
-    for (const p of this.ruleOut.get(id)) {
-      if (packedType(p) !== OWNED_BY) continue;
-      const t = this.refs.target(packedId(p));
+    for (let e = this.edges.firstOut(id, RULE_LANE); e !== NONE; e = this.edges.nextOut(e)) {
+      if (this.edges.typeOf(e) !== OWNED_BY) continue;
+      const t = this.refs.target(this.edges.refOf(e));
       if (t >= 0) out.push(t);
     }
     return out;
@@ -440,10 +447,10 @@ export class RelationGraph {
   /** Record ids one hop away from `id` along wanted edges, resolved targets only. */
   private neighbours(id: number, mask: number, directions: { outgoing: boolean; incoming: boolean }, visit: (id: number) => boolean): boolean {
     if (directions.outgoing) {
-      for (const list of [this.ruleOut.get(id), this.selectOut.get(id)]) {
-        for (const p of list) {
-          if (!(mask & (1 << packedType(p)))) continue;
-          const t = this.refs.target(packedId(p));
+      for (const lane of LANES) {
+        for (let e = this.edges.firstOut(id, lane); e !== NONE; e = this.edges.nextOut(e)) {
+          if (!(mask & (1 << this.edges.typeOf(e)))) continue;
+          const t = this.refs.target(this.edges.refOf(e));
           if (t >= 0 && !visit(t)) return false;
         }
       }
@@ -453,8 +460,8 @@ export class RelationGraph {
       const r = this.reader.getById(id);
       if (r) {
         for (const refId of this.refsResolvingTo(r)) {
-          for (const p of this.incoming.get(refId)) {
-            if ((mask & (1 << packedType(p))) !== 0 && !visit(packedId(p))) return false;
+          for (let e = this.edges.firstIn(refId); e !== NONE; e = this.edges.nextIn(e)) {
+            if ((mask & (1 << this.edges.typeOf(e))) !== 0 && !visit(this.edges.sourceOf(e))) return false;
           }
         }
       }
@@ -468,11 +475,6 @@ export class RelationGraph {
     if (r) push(type, dir, refOfRecord(r), r);
   }
 
-  private forEachSource(fn: (id: number) => void): void {
-    const ids = new Set<number>([...this.ruleOut.keys(), ...this.selectOut.keys()]);
-    for (const id of [...ids].sort((a, b) => a - b)) fn(id);
-  }
-
   private kindKeyOf(kind: KindInfo): string {
     let k = this.kindKeys.get(kind);
     if (k === undefined) {
@@ -483,29 +485,17 @@ export class RelationGraph {
   }
 }
 
-/** Sorts ascending and drops duplicates, in place (insertion sort for the usual handful of edges). */
-function sortUnique(list: number[]): void {
-  if (list.length > 16) list.sort((a, b) => a - b);
-  else {
-    for (let i = 1; i < list.length; i++) {
-      const v = list[i];
-      let j = i;
-      while (j > 0 && list[j - 1] > v) {
-        list[j] = list[j - 1];
-        j--;
-      }
-      list[j] = v;
-    }
-  }
-  let w = 0;
-  for (let i = 0; i < list.length; i++) if (i === 0 || list[i] !== list[w - 1]) list[w++] = list[i];
-  list.length = w;
+/** A reference id and a relation type code in one number (exact for refIds below 2^48). */
+function packEdge(refId: number, typeCode: number): number {
+  return refId * 16 + typeCode;
 }
 
-function sameList(a: readonly number[], b: readonly number[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+function packedRef(packed: number): number {
+  return Math.floor(packed / 16);
+}
+
+function packedType(packed: number): number {
+  return packed % 16;
 }
 
 function typeMask(types: readonly RelationType[] | undefined): number {

@@ -1,5 +1,8 @@
 import type { LabelSelector } from '../kube/labelSelector.js';
 
+/** Where a selector is filed within its namespace. */
+type Bucket = { readonly key: string; readonly value: string } | { readonly key: string; readonly value: undefined } | undefined;
+
 /** One indexed selector: who owns it and where it can match. */
 export interface IndexedSelector {
   readonly sourceId: number;
@@ -8,10 +11,23 @@ export interface IndexedSelector {
   readonly selector: LabelSelector;
   /** LabelSelector.toString(), to detect an unchanged selector on MODIFIED. */
   readonly text: string;
-  readonly bucket: string;
+  /** The raw selector fields it was built from (selectorInputOf), to skip re-parsing an unchanged one. */
+  readonly input: string;
+  readonly bucket: Bucket;
 }
 
-/** Rough V8 cost of one indexed selector (entry object, Map/Set slots, the selector's requirement objects). */
+/** The selectors of one namespace, by bucket. */
+interface NamespaceSelectors {
+  /** label key -> label value -> sources whose selector requires key=value. */
+  readonly pairs: Map<string, Map<string, Set<number>>>;
+  /** label key -> sources whose selector requires the key (but no single value). */
+  readonly keys: Map<string, Set<number>>;
+  /** Sources whose selector requires no label at all. */
+  readonly any: Set<number>;
+  size: number;
+}
+
+/** Rough V8 cost of one indexed selector (entry object, Set slot, the selector's requirement objects). */
 const BYTES_PER_SELECTOR = 320;
 
 /**
@@ -20,17 +36,19 @@ const BYTES_PER_SELECTOR = 320;
  * every selector of the cluster.
  *
  * Each selector is filed in exactly one bucket of its (cluster, namespace):
- * - `=key=value` for its first `key=value` requirement (a matching pod must
- *   carry that label);
- * - else `?key` for its first requirement that needs the key present
+ * - under `key=value` for its first `key=value` requirement (a matching pod
+ *   must carry that label);
+ * - else under `key` for its first requirement that needs the key present
  *   (`in` with several values, `exists`, `gt`/`lt`);
- * - else `*` (only negative requirements, or `{}` which selects every pod).
- * A pod's candidates are the `=k=v` and `?k` buckets of each of its labels
- * plus `*`; the caller then checks each candidate's `matches`.
+ * - else under "any" (only negative requirements, or `{}` which selects every pod).
+ * A pod's candidates are the `key=value` and `key` buckets of each of its
+ * labels plus "any"; `matching` then checks each candidate's selector.
+ * Buckets are nested maps keyed by the label strings themselves, so a lookup
+ * builds no key string.
  */
 export class SelectorIndex {
   private readonly bySource = new Map<number, IndexedSelector>();
-  private readonly buckets = new Map<string, Set<number>>();
+  private readonly byNamespace = new Map<string, Map<string, NamespaceSelectors>>();
 
   get size(): number {
     return this.bySource.size;
@@ -41,20 +59,23 @@ export class SelectorIndex {
   }
 
   /** Files (or re-files) the selector of `sourceId`. */
-  put(sourceId: number, clusterId: string, namespace: string, selector: LabelSelector): IndexedSelector {
+  put(sourceId: number, clusterId: string, namespace: string, selector: LabelSelector, input: string): IndexedSelector {
     this.remove(sourceId);
-    const entry: IndexedSelector = {
-      sourceId,
-      clusterId,
-      namespace,
-      selector,
-      text: selector.toString(),
-      bucket: bucketKey(clusterId, namespace, bucketSuffix(selector)),
-    };
+    const entry: IndexedSelector = { sourceId, clusterId, namespace, selector, text: selector.toString(), input, bucket: bucketOf(selector) };
     this.bySource.set(sourceId, entry);
-    let set = this.buckets.get(entry.bucket);
-    if (!set) this.buckets.set(entry.bucket, (set = new Set()));
-    set.add(sourceId);
+    let namespaces = this.byNamespace.get(clusterId);
+    if (!namespaces) this.byNamespace.set(clusterId, (namespaces = new Map()));
+    let ns = namespaces.get(namespace);
+    if (!ns) namespaces.set(namespace, (ns = { pairs: new Map(), keys: new Map(), any: new Set(), size: 0 }));
+    ns.size++;
+    const b = entry.bucket;
+    if (b === undefined) ns.any.add(sourceId);
+    else if (b.value === undefined) setIn(ns.keys, b.key).add(sourceId);
+    else {
+      let values = ns.pairs.get(b.key);
+      if (!values) ns.pairs.set(b.key, (values = new Map()));
+      setIn(values, b.value).add(sourceId);
+    }
     return entry;
   }
 
@@ -62,26 +83,35 @@ export class SelectorIndex {
     const entry = this.bySource.get(sourceId);
     if (!entry) return;
     this.bySource.delete(sourceId);
-    const set = this.buckets.get(entry.bucket);
-    if (set) {
-      set.delete(sourceId);
-      if (set.size === 0) this.buckets.delete(entry.bucket);
+    const namespaces = this.byNamespace.get(entry.clusterId)!;
+    const ns = namespaces.get(entry.namespace)!;
+    const b = entry.bucket;
+    if (b === undefined) ns.any.delete(sourceId);
+    else if (b.value === undefined) deleteIn(ns.keys, b.key, sourceId);
+    else {
+      const values = ns.pairs.get(b.key)!;
+      deleteIn(values, b.value, sourceId);
+      if (values.size === 0) ns.pairs.delete(b.key);
+    }
+    if (--ns.size === 0) {
+      namespaces.delete(entry.namespace);
+      if (namespaces.size === 0) this.byNamespace.delete(entry.clusterId);
     }
   }
 
   /** Source ids of the selectors in (cluster, namespace) that select a pod with these labels. */
   matching(clusterId: string, namespace: string, labels: Readonly<Record<string, string>>): number[] {
     const out: number[] = [];
-    const consider = (suffix: string) => {
-      const set = this.buckets.get(bucketKey(clusterId, namespace, suffix));
-      if (!set) return;
-      for (const id of set) if (this.bySource.get(id)!.selector.matches(labels)) out.push(id);
+    const ns = this.byNamespace.get(clusterId)?.get(namespace);
+    if (!ns) return out;
+    const consider = (set: Set<number> | undefined) => {
+      if (set) for (const id of set) if (this.bySource.get(id)!.selector.matches(labels)) out.push(id);
     };
-    for (const key of Object.keys(labels)) {
-      consider(`=${key}=${labels[key]}`);
-      consider(`?${key}`);
+    for (const key in labels) {
+      consider(ns.pairs.get(key)?.get(labels[key]));
+      consider(ns.keys.get(key));
     }
-    consider('*');
+    consider(ns.any);
     return out;
   }
 
@@ -90,15 +120,24 @@ export class SelectorIndex {
   }
 }
 
-function bucketKey(clusterId: string, namespace: string, suffix: string): string {
-  return `${clusterId}\u0000${namespace}\u0000${suffix}`;
+function bucketOf(selector: LabelSelector): Bucket {
+  const pairs = selector.equalityPairs();
+  if (pairs.length > 0) return { key: pairs[0][0], value: pairs[0][1] };
+  for (const r of selector.requirements) {
+    if (r.operator === 'in' || r.operator === 'exists' || r.operator === 'gt' || r.operator === 'lt' || r.operator === '=' || r.operator === '==') return { key: r.key, value: undefined };
+  }
+  return undefined;
 }
 
-function bucketSuffix(selector: LabelSelector): string {
-  const pairs = selector.equalityPairs();
-  if (pairs.length > 0) return `=${pairs[0][0]}=${pairs[0][1]}`;
-  for (const r of selector.requirements) {
-    if (r.operator === 'in' || r.operator === 'exists' || r.operator === 'gt' || r.operator === 'lt' || r.operator === '=' || r.operator === '==') return `?${r.key}`;
-  }
-  return '*';
+function setIn(m: Map<string, Set<number>>, key: string): Set<number> {
+  let s = m.get(key);
+  if (!s) m.set(key, (s = new Set()));
+  return s;
+}
+
+function deleteIn(m: Map<string, Set<number>>, key: string, id: number): void {
+  const s = m.get(key);
+  if (!s) return;
+  s.delete(id);
+  if (s.size === 0) m.delete(key);
 }

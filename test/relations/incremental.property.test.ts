@@ -21,7 +21,9 @@ function check(graph: RelationGraph, reader: ResourceReader, context: string): v
   const rebuilt = new RelationGraph(reader);
   try {
     expect(graph.snapshot(), context).toEqual(rebuilt.snapshot());
-    expect(graph.stats(), context).toEqual(rebuilt.stats());
+    // approxBytes depends on history (pool capacity), edges and unresolved must not
+    const { edges, unresolved } = graph.stats();
+    expect({ edges, unresolved }, context).toEqual({ edges: rebuilt.stats().edges, unresolved: rebuilt.stats().unresolved });
     const records = allRecords(reader);
     for (const r of records) {
       expect(comparable(graph.relations(r, { direction: 'BOTH' })), `${context}: relations of ${r.kind.kind} ${r.namespace}/${r.name}`).toEqual(

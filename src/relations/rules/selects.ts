@@ -9,6 +9,25 @@ export const SELECTOR_KIND_KEYS: ReadonlySet<string> = new Set(['Service', 'poli
 export const SELECTED_KIND_KEY = 'Pod';
 
 /**
+ * The raw selector fields of an object as one string, to tell cheaply that a
+ * MODIFIED left the selector alone (equal input, equal selector). Different
+ * strings may still denote the same selector (key order); callers then fall
+ * back to comparing the parsed selectors.
+ */
+export function selectorInputOf(o: KubeObject, kindKey: string): string | undefined {
+  switch (kindKey) {
+    case 'Service':
+      return `${str(path(o, 'spec', 'type')) ?? ''}|${JSON.stringify(path(o, 'spec', 'selector')) ?? ''}`;
+    case 'policy/PodDisruptionBudget':
+      return JSON.stringify(path(o, 'spec', 'selector')) ?? '';
+    case 'networking.k8s.io/NetworkPolicy':
+      return JSON.stringify(path(o, 'spec', 'podSelector')) ?? '';
+    default:
+      return undefined;
+  }
+}
+
+/**
  * SELECTS: Service / PodDisruptionBudget / NetworkPolicy -> every Pod of the
  * same namespace (and cluster) whose labels match its selector. Unlike the
  * other rules the targets depend on other objects, so this rule only states
