@@ -1,7 +1,7 @@
 /**
  * Memory and speed of the ResourceStore on realistic pods.
  *
- *   node --expose-gc --max-old-space-size=8192 --import tsx bench/storeMemory.ts [--pods 100000] [--clusters 5] [--json]
+ *   node --expose-gc --max-old-space-size=8192 --import tsx bench/storeMemory.ts [--pods 100000] [--clusters 5] [--runs 200] [--only memory|queries] [--json]
  *
  * Pods come from the simulator's workload generator (src/sim/workload),
  * serialized and parsed again as a reflector would receive them from the
@@ -30,6 +30,8 @@ export interface StoreBenchOptions {
   clusters: number;
   /** Query repetitions per query shape. */
   queryRuns: number;
+  /** Skip the memory/apply part or the query part (default: run both). */
+  only?: 'memory' | 'queries';
 }
 
 export interface RepresentationResult {
@@ -37,8 +39,12 @@ export interface RepresentationResult {
   bytesPerPod: number;
   heapBytesPerPod: number;
   externalBytesPerPod: number;
+  /** Events per wall-clock second. */
   addedPerSecond: number;
   modifiedPerSecond: number;
+  /** Events per CPU second of the process (the rate on an otherwise idle core). */
+  addedPerCpuSecond: number;
+  modifiedPerCpuSecond: number;
 }
 
 export interface QueryResult {
@@ -78,6 +84,7 @@ function memory(): { heap: number; external: number } {
 async function generatePods(count: number): Promise<string[]> {
   const { generateWorkload } = await import('../src/sim/workload/seed.js');
   const out: string[] = [];
+  const names = new Set<string>();
   let seed = 1;
   let rv = 1000;
   while (out.length < count) {
@@ -89,6 +96,10 @@ async function generatePods(count: number): Promise<string[]> {
         obj.metadata.resourceVersion = String(rv++);
         // a second generator run must not collide with the first one's names
         if (seed > 1) obj.metadata.namespace = `${obj.metadata.namespace}-s${seed}`;
+        // the generator may reuse a name (random suffixes); a store keys objects by namespace/name
+        const key = `${obj.metadata.namespace}/${obj.metadata.name}`;
+        if (names.has(key)) return;
+        names.add(key);
         out.push(JSON.stringify(obj));
       },
     );
@@ -100,16 +111,26 @@ async function generatePods(count: number): Promise<string[]> {
 const BATCH = 2000;
 
 /** Feeds pods to `apply` in parsed batches, timing only `apply`. Returns seconds spent in apply. */
-function feed(pods: readonly string[], apply: (o: KubeObject) => void, mutate?: (o: KubeObject) => void): number {
-  let seconds = 0;
+interface Timing {
+  /** Wall-clock seconds spent in `apply`. */
+  wall: number;
+  /** CPU seconds (user + system) of the process during `apply`: less sensitive to other processes on a shared machine. */
+  cpu: number;
+}
+
+function feed(pods: readonly string[], apply: (o: KubeObject) => void, mutate?: (o: KubeObject) => void): Timing {
+  const timing: Timing = { wall: 0, cpu: 0 };
   for (let i = 0; i < pods.length; i += BATCH) {
     const batch = pods.slice(i, i + BATCH).map((s) => JSON.parse(s) as KubeObject);
     if (mutate) for (const o of batch) mutate(o);
+    const c = process.cpuUsage();
     const t = performance.now();
     for (const o of batch) apply(o);
-    seconds += (performance.now() - t) / 1000;
+    timing.wall += (performance.now() - t) / 1000;
+    const used = process.cpuUsage(c);
+    timing.cpu += (used.user + used.system) / 1e6;
   }
-  return seconds;
+  return timing;
 }
 
 /** Turns a running pod into its next state: new resourceVersion and a restart. */
@@ -145,10 +166,10 @@ function measureStore(name: string, pods: readonly string[], options: ResourceSt
   return representation(name, pods.length, before, after, added, modified);
 }
 
-function representation(name: string, n: number, before: { heap: number; external: number }, after: { heap: number; external: number }, added: number, modified: number): RepresentationResult {
+function representation(name: string, n: number, before: { heap: number; external: number }, after: { heap: number; external: number }, added: Timing, modified: Timing): RepresentationResult {
   const heap = (after.heap - before.heap) / n;
   const external = (after.external - before.external) / n;
-  return { name, bytesPerPod: Math.round(heap + external), heapBytesPerPod: Math.round(heap), externalBytesPerPod: Math.round(external), addedPerSecond: Math.round(n / added), modifiedPerSecond: Math.round(n / modified) };
+  return { name, bytesPerPod: Math.round(heap + external), heapBytesPerPod: Math.round(heap), externalBytesPerPod: Math.round(external), addedPerSecond: Math.round(n / added.wall), modifiedPerSecond: Math.round(n / modified.wall), addedPerCpuSecond: Math.round(n / added.cpu), modifiedPerCpuSecond: Math.round(n / modified.cpu) };
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -217,22 +238,30 @@ export async function runStoreBench(options: StoreBenchOptions): Promise<StoreBe
     slim += JSON.stringify(slimObject(JSON.parse(pods[i]) as KubeObject, { isSecret: false })).length;
   }
   const sampled = Math.ceil(pods.length / 97);
-  const representations = [
-    measureNaive(pods),
-    measureStore('store, compression "none" (JSON strings)', pods, { compression: 'none' }),
-    measureStore('store, compression "deflate" (default)', pods, {}),
-  ];
-  const q = measureQueries(pods, options.clusters, options.queryRuns);
+  const representations =
+    options.only === 'queries'
+      ? []
+      : [
+          measureNaive(pods),
+          measureStore('store, compression "none" (JSON strings)', pods, { compression: 'none' }),
+          measureStore('store, compression "deflate" (default)', pods, {}),
+        ];
+  const q = options.only === 'memory' ? { objects: 0, queries: [] } : measureQueries(pods, options.clusters, options.queryRuns);
   return { pods: pods.length, avgWireBytes: Math.round(wire / sampled), avgSlimJsonBytes: Math.round(slim / sampled), representations, queryObjects: q.objects, queries: q.queries };
 }
 
 function printResult(r: StoreBenchResult): void {
   console.log(`pods: ${r.pods}  avg wire JSON ${r.avgWireBytes} B  avg slimmed JSON ${r.avgSlimJsonBytes} B`);
   console.log('');
-  console.log('representation                                  bytes/pod  (heap + external)   ADDED/s   MODIFIED/s');
+  if (r.representations.length) console.log('representation                                  bytes/pod  (heap + external)   ADDED/s (per CPU s)   MODIFIED/s (per CPU s)');
   for (const x of r.representations) {
-    console.log(`${x.name.padEnd(46)} ${String(x.bytesPerPod).padStart(9)}  (${x.heapBytesPerPod} + ${x.externalBytesPerPod})`.padEnd(70) + `${String(x.addedPerSecond).padStart(8)} ${String(x.modifiedPerSecond).padStart(11)}`);
+    console.log(
+      `${x.name.padEnd(46)} ${String(x.bytesPerPod).padStart(9)}  (${x.heapBytesPerPod} + ${x.externalBytesPerPod})`.padEnd(70) +
+        `${String(x.addedPerSecond).padStart(8)} (${x.addedPerCpuSecond})`.padEnd(22) +
+        `${String(x.modifiedPerSecond).padStart(8)} (${x.modifiedPerCpuSecond})`,
+    );
   }
+  if (!r.queries.length) return;
   console.log('');
   console.log(`queries over ${r.queryObjects} pods (default store)          p50 ms    p99 ms  returned  totalCount`);
   for (const q of r.queries) {
@@ -248,7 +277,9 @@ function argValue(name: string): string | undefined {
 if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('storeMemory.ts')) {
   const pods = Number(argValue('--pods') ?? 100_000);
   const clusters = Number(argValue('--clusters') ?? 5);
-  const result = await runStoreBench({ pods, clusters, queryRuns: Number(argValue('--runs') ?? 200) });
+  const only = argValue('--only');
+  if (only !== undefined && only !== 'memory' && only !== 'queries') throw new Error('--only takes "memory" or "queries"');
+  const result = await runStoreBench({ pods, clusters, queryRuns: Number(argValue('--runs') ?? 200), only });
   if (process.argv.includes('--json')) console.log(JSON.stringify(result, null, 2));
   else printResult(result);
 }

@@ -1,5 +1,6 @@
 import type { KindInfo } from '../kube/kinds.js';
 import { LabelIndex } from './labelIndex.js';
+import type { LabelSet } from './labelSets.js';
 import type { StoredRecord } from './record.js';
 import { SortedRecords } from './sortedRecords.js';
 import type { ChangeOrigin } from './types.js';
@@ -29,6 +30,8 @@ export class Collection {
   keepSecretValues = false;
   replaceOrigin: ChangeOrigin = 'relist';
   readonly changes: ChangeCounts = { ADDED: 0, MODIFIED: 0, DELETED: 0 };
+  /** Label set of the last object stored: siblings listed one after another usually share it. */
+  lastLabelSet: LabelSet | undefined;
   /** status -> number of records with it (records without a status are not counted). */
   readonly statusCounts = new Map<string, number>();
 

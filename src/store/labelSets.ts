@@ -27,8 +27,14 @@ export class LabelSetInterner {
   /**
    * The shared set equal to `labels` (non-string values are dropped, as the
    * API server would never send them). Takes a reference: pair with `release`.
+   * `hint` is a set the labels probably equal (the object's previous version,
+   * a sibling's): checked first, without building the canonical key.
    */
-  acquire(labels: Readonly<Record<string, unknown>> | null | undefined): LabelSet {
+  acquire(labels: Readonly<Record<string, unknown>> | null | undefined, hint?: LabelSet): LabelSet {
+    if (hint !== undefined && (hint.refs > 0 || hint === this.empty) && sameLabels(labels, hint.labels) && (hint === this.empty || this.sets.get(hint.key) === hint)) {
+      hint.refs++;
+      return hint;
+    }
     const key = canonicalKey(labels);
     if (key === '') {
       this.empty.refs++;
@@ -48,6 +54,23 @@ export class LabelSetInterner {
     set.refs--;
     if (set.refs <= 0 && set !== this.empty && this.sets.get(set.key) === set) this.sets.delete(set.key);
   }
+}
+
+/** Whether `labels` has exactly the entries of `set` (string values only). Allocates nothing. */
+function sameLabels(labels: Readonly<Record<string, unknown>> | null | undefined, set: Readonly<Record<string, string>>): boolean {
+  let n = 0;
+  if (labels) {
+    for (const k in labels) {
+      if (!Object.prototype.hasOwnProperty.call(labels, k)) continue;
+      const v = labels[k];
+      if (typeof v !== 'string') return false;
+      if (set[k] !== v || !Object.prototype.hasOwnProperty.call(set, k)) return false;
+      n++;
+    }
+  }
+  let m = 0;
+  for (const k in set) if (Object.prototype.hasOwnProperty.call(set, k)) m++;
+  return n === m;
 }
 
 function canonicalKey(labels: Readonly<Record<string, unknown>> | null | undefined): string {

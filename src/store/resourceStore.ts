@@ -7,7 +7,7 @@ import type { ReflectorSink } from '../watch/sink.js';
 import { ClusterState } from './clusterState.js';
 import { Collection } from './collection.js';
 import { JsonCodec, KindDictionary, type Base, type Compression } from './jsonCodec.js';
-import { LabelSetInterner } from './labelSets.js';
+import { LabelSetInterner, type LabelSet } from './labelSets.js';
 import { registerStatsSource, type CollectionStats, type StatsSource } from './metrics.js';
 import { ObjectCache } from './objectCache.js';
 import { DEFAULT_MATERIALIZE_LIMIT, countMatching, runQuery, type QueryContext } from './query.js';
@@ -353,7 +353,7 @@ export class ResourceStore implements ResourceReader, ResourceWriter, StatsSourc
       existing = undefined;
     }
     const id = existing?.id ?? this.nextId++;
-    const { record, object } = this.buildRecord(cluster, coll, obj, id, namespace, name, uid, resourceVersion, true);
+    const { record, object } = this.buildRecord(cluster, coll, obj, id, namespace, name, uid, resourceVersion, true, existing?.labelSet ?? coll.lastLabelSet);
 
     if (existing === undefined) {
       coll.add(record);
@@ -389,9 +389,11 @@ export class ResourceStore implements ResourceReader, ResourceWriter, StatsSourc
     uid: string,
     resourceVersion: string,
     index: boolean,
+    labelHint: LabelSet | undefined,
   ): { record: StoredRecord; object: KubeObject } {
     const meta = obj.metadata;
-    const labelSet = this.labelSets.acquire(isPlainObject(meta.labels) ? meta.labels : undefined);
+    const labelSet = this.labelSets.acquire(isPlainObject(meta.labels) ? meta.labels : undefined, labelHint);
+    if (index) coll.lastLabelSet = labelSet;
     if (!index) this.labelSets.release(labelSet);
     const isSecret = coll.kindKey === 'Secret';
     const object = slimObject(obj, { isSecret, keepSecretValues: coll.keepSecretValues, labels: labelSet.labels });
@@ -525,7 +527,7 @@ export class ResourceStore implements ResourceReader, ResourceWriter, StatsSourc
     let object: KubeObject | undefined;
     const finalRv = finalObject?.metadata?.resourceVersion;
     if (finalObject !== undefined && typeof finalRv === 'string' && finalRv !== r.resourceVersion) {
-      const built = this.buildRecord(cluster, coll, finalObject, r.id, r.namespace, r.name, r.uid, finalRv, false);
+      const built = this.buildRecord(cluster, coll, finalObject, r.id, r.namespace, r.name, r.uid, finalRv, false, r.labelSet);
       record = built.record;
       object = built.object;
     }
