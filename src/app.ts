@@ -13,6 +13,10 @@ import { KubeatlasError } from './util/errors.js';
 import { logger } from './util/logger.js';
 import { metricsRegistry } from './util/metrics.js';
 import { startServer, type RunningServer } from './graphql/server.js';
+import { PageCache, readerWithPageCache } from './cache/pageCache.js';
+import { registerL1Source } from './cache/l1Metrics.js';
+import { createL2, type L2 } from './cache/l2.js';
+import type { Logger } from './util/logger.js';
 import type { ClusterEventView, ClusterView, GraphqlServices, ResourceEventView } from './graphql/services.js';
 
 /**
@@ -30,6 +34,8 @@ export interface AppOptions {
   store?: ResourceStoreOptions;
   /** Start the HTTP server (default true). */
   serve?: boolean;
+  /** Logger of the cache layer (tests read its lines); default logger('cache'). */
+  cacheLogger?: Logger;
 }
 
 export interface App {
@@ -39,6 +45,10 @@ export interface App {
   readonly relations: RelationGraph;
   readonly events: EventBus;
   readonly catalog: Catalog;
+  /** L1 of query pages (what GraphQL's resources connections read through). */
+  readonly pages: PageCache;
+  /** The Redis L2 (snapshots, leases, replica fan-out), when `redisUrl` is set. */
+  readonly l2: L2 | undefined;
   /** Present when `serve` was not false. */
   readonly server: RunningServer | undefined;
   /** Stops the server, reflectors, probes and buses, within a bounded time. */
@@ -56,13 +66,53 @@ export async function startApp(opts: AppOptions): Promise<App> {
     queueSize: config.limits.subscriberQueueSize,
     maxSubscriptions: config.limits.maxSubscriptionsTotal,
   });
-  const persistence = opts.persistence ?? new StateFilePersistence({ path: config.stateFile, secretKey: process.env.KUBEATLAS_SECRET_KEY || undefined });
-  const registry = new ClusterRegistry({ config, persistence });
+  const pages = new PageCache(store, { maxBytes: config.cache.pagesMaxBytes });
+  registerL1Source('objects', store, (s) => s.objectCacheStats());
+  registerL1Source('pages', pages, (p) => p.stats());
+  const secretKey = process.env.KUBEATLAS_SECRET_KEY || undefined;
+  const stateFile = new StateFilePersistence({ path: config.stateFile, secretKey });
+  // With Redis: runtime clusters are shared by the replicas, and the replica coordinator decides
+  // which clusters this process watches (catalog.resume/pause); see src/cache/replicaCoordinator.ts.
+  const redisUrl = config.redisUrl;
+  let catalogRef: Catalog | undefined;
+  const l2: L2 | undefined = redisUrl
+    ? createL2({
+        config: { ...config, redisUrl },
+        store,
+        registry: (): ClusterRegistry => registry,
+        catalog: () => catalogRef!,
+        local: opts.persistence ?? stateFile,
+        secretKey,
+        log: opts.cacheLogger ?? logger('cache'),
+      })
+    : undefined;
+  const persistence: ClusterPersistence = l2 ? l2.clusterList : (opts.persistence ?? stateFile);
+  const registry: ClusterRegistry = new ClusterRegistry({ config, persistence });
   const clusterEvents = new ClusterEventBus<ClusterEvent>(registry, { maxSubscriptions: config.limits.maxSubscriptionsTotal });
-  const catalog = startCatalog({ registry, store, options: opts.catalog });
-  await registry.start();
+  const catalogOptions: CatalogOptions = l2
+    ? {
+        ...opts.catalog,
+        manualStart: true,
+        sync: { ...opts.catalog?.sync, resumePoint: l2.coordinator.resumePoint },
+        onSyncReport: l2.coordinator.onSyncReport,
+      }
+    : (opts.catalog ?? {});
+  const catalog = startCatalog({ registry, store, options: catalogOptions });
+  catalogRef = catalog;
+  try {
+    await l2?.start();
+    await registry.start();
+  } catch (e) {
+    await catalog.close(1_000).catch(() => undefined);
+    await registry.close().catch(() => undefined);
+    await l2?.close().catch(() => undefined);
+    relations.close();
+    events.close();
+    throw e;
+  }
+  l2?.attach(registry);
 
-  const services = graphqlServices({ config, registry, store, relations, events, clusterEvents });
+  const services = graphqlServices({ config, registry, store, pages, relations, events, clusterEvents });
   let server: RunningServer | undefined;
   if (opts.serve !== false) {
     try {
@@ -85,6 +135,8 @@ export async function startApp(opts: AppOptions): Promise<App> {
     clusterEvents.close();
     events.close();
     await catalog.close(3_000).catch((e: unknown) => log.warn({ err: e }, 'catalog close failed'));
+    // After the reflectors stopped: the last batch is written, then the leases are released.
+    await l2?.close().catch((e: unknown) => log.warn({ err: e }, 'redis cache close failed'));
     await registry.close().catch((e: unknown) => log.warn({ err: e }, 'registry close failed'));
     relations.close();
   }
@@ -96,6 +148,8 @@ export async function startApp(opts: AppOptions): Promise<App> {
     relations,
     events,
     catalog,
+    pages,
+    l2,
     server,
     close: () => (closing ??= shutdown()),
   };
@@ -106,11 +160,12 @@ function graphqlServices(deps: {
   config: Config;
   registry: ClusterRegistry;
   store: ResourceStore;
+  pages: PageCache;
   relations: RelationGraph;
   events: EventBus;
   clusterEvents: ClusterEventBus<ClusterEvent>;
 }): GraphqlServices {
-  const { config, registry, store, relations, events, clusterEvents } = deps;
+  const { config, registry, store, pages, relations, events, clusterEvents } = deps;
   const view = (h: ClusterHandle): ClusterView => toClusterView(h.info());
   const knownKinds = (): KindInfo[] => {
     const known = store.knownKinds();
@@ -126,7 +181,7 @@ function graphqlServices(deps: {
       add: async (input, { waitForReady }) => view(await registry.add(input, { waitForReady })),
       remove: (id) => registry.remove(id),
     },
-    store,
+    store: readerWithPageCache(store, pages),
     compileFilter: (input) => compileFilter(input, knownKinds()),
     resolveKind: (clusterId, name) => {
       const kinds = resolveKindName(name, clusterId ? mergeKinds(store.knownKinds(clusterId), BUILTIN_KINDS) : knownKinds());

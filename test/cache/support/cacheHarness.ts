@@ -1,0 +1,129 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { stringify } from 'yaml';
+import { startApp, type App } from '../../../src/app.js';
+import type { CatalogOptions } from '../../../src/catalog/catalog.js';
+import { loadConfig } from '../../../src/config/index.js';
+import { kindKey, type KindInfo } from '../../../src/kube/kinds.js';
+import type { KubeObject } from '../../../src/kube/types.js';
+import type { SimCluster, SimRequestRecord } from '../../../src/sim/types.js';
+import type { Logger } from '../../../src/util/logger.js';
+import { FAST, startSim, type SimStartOptions } from '../../watch/support/harness.js';
+
+export { startSim };
+
+/** Catalog timers shortened for tests (stagger, reports, reflector backoff). */
+export const TEST_CATALOG: CatalogOptions = {
+  sync: { staggerMs: 20, reportThrottleMs: 50, reportIntervalMs: 100, rediscoverIntervalMs: 0, reflector: FAST },
+};
+
+/** A real pino logger whose lines the test can read. */
+export function memoryLogger(level = 'info'): { log: Logger; lines: Array<Record<string, unknown>>; messages(): string[] } {
+  const lines: Array<Record<string, unknown>> = [];
+  const dest = new Writable({
+    write(chunk, _enc, done) {
+      for (const l of String(chunk).split('\n')) if (l.trim()) lines.push(JSON.parse(l) as Record<string, unknown>);
+      done();
+    },
+  });
+  const log = pino({ level }, dest);
+  return { log, lines, messages: () => lines.map((l) => String(l.msg)) };
+}
+
+export interface CacheAppOptions {
+  sims: SimCluster[];
+  redisUrl?: string;
+  replicaId?: string;
+  /** redis.* overrides (lease TTL, flush interval...). */
+  redis?: Record<string, unknown>;
+  config?: Record<string, unknown>;
+  dir?: string;
+  cacheLogger?: Logger;
+  serve?: boolean;
+}
+
+/** Starts kubeatlas from a YAML config file, as a user would, against simulated clusters. */
+export async function startCacheApp(o: CacheAppOptions): Promise<{ app: App; dir: string; file: string }> {
+  const dir = o.dir ?? mkdtempSync(join(tmpdir(), 'kubeatlas-cache-'));
+  const config = {
+    port: 0,
+    host: '127.0.0.1',
+    stateFile: join(dir, `clusters-${o.replicaId ?? 'x'}.json`),
+    demo: { enabled: false },
+    enableMutations: true,
+    ...(o.redisUrl ? { redisUrl: o.redisUrl } : {}),
+    redis: { leaseTtlMs: 3000, flushIntervalMs: 50, connectTimeoutMs: 500, commandTimeoutMs: 5000, ...(o.replicaId ? { replicaId: o.replicaId } : {}), ...(o.redis ?? {}) },
+    clusters: o.sims.map((s) => ({ clusterId: s.name, authMethod: 'TOKEN', server: s.url, token: s.adminToken, tls: { caData: s.ca.certPem }, qps: 1000, burst: 1000 })),
+    ...(o.config ?? {}),
+  };
+  const file = join(dir, `kubeatlas-${o.replicaId ?? 'x'}.yaml`);
+  writeFileSync(file, stringify(config));
+  const app = await startApp({ config: loadConfig({ argv: ['--config', file], env: {}, cwd: dir }), catalog: TEST_CATALOG, cacheLogger: o.cacheLogger, serve: o.serve });
+  return { app, dir, file };
+}
+
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** Kinds the catalog watches by default that the simulator serves. */
+export function watchedKinds(app: App, clusterId: string): KindInfo[] {
+  return app.store.kinds(clusterId).map((k) => k.kind);
+}
+
+/** "namespace/name" -> resourceVersion of what the store holds for a kind. */
+export function storeState(app: App, clusterId: string, kind: KindInfo): Map<string, string> {
+  const out = new Map<string, string>();
+  const filter = { clusters: new Set([clusterId]), kindKeys: new Set([kindKey(kind)]), namespaces: undefined, selector: undefined, name: undefined, nameContains: undefined, status: undefined };
+  let after: string | undefined;
+  for (;;) {
+    const page = app.store.query(filter, { first: 500, after });
+    for (const r of page.records) out.set(`${r.namespace}/${r.name}`, r.resourceVersion);
+    if (!page.hasNextPage || page.records.length === 0) return out;
+    after = page.cursors[page.cursors.length - 1];
+  }
+}
+
+/** Kinds (of the store's collections for a cluster) whose content differs from the server's, with a short reason. */
+export function differences(app: App, sim: SimCluster): string[] {
+  const out: string[] = [];
+  for (const { kind } of app.store.kinds(sim.name)) {
+    const a = storeState(app, sim.name, kind);
+    const b = simState(sim, kind);
+    if (a.size !== b.size) {
+      out.push(`${kindKey(kind)}: ${a.size} in the store, ${b.size} on the server`);
+      continue;
+    }
+    for (const [k, rv] of b) {
+      if (a.get(k) !== rv) {
+        out.push(`${kindKey(kind)} ${k}: ${a.get(k)} in the store, ${rv} on the server`);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+/** "namespace/name" -> resourceVersion of what the simulated server holds. */
+export function simState(sim: SimCluster, kind: KindInfo): Map<string, string> {
+  return new Map(sim.store.list(kind.group ? `${kind.group}/${kind.kind}` : kind.kind).map((o: KubeObject) => [`${o.metadata.namespace ?? ''}/${o.metadata.name}`, o.metadata.resourceVersion ?? '']));
+}
+
+const COLLECTION_PATH = /^\/(api\/v1|apis\/[^/]+\/[^/]+)\/[a-z0-9.-]+$/;
+
+/** Requests that transfer a whole collection: a LIST (GET of a collection), or a WatchList (sendInitialEvents). */
+export function isStateTransfer(r: SimRequestRecord): boolean {
+  if (r.method !== 'GET') return false;
+  if (r.watch) return r.query.sendInitialEvents === 'true';
+  return COLLECTION_PATH.test(r.path);
+}
+
+/** Plain watches (no initial events) and the resourceVersion they started from. */
+export function plainWatches(requests: readonly SimRequestRecord[]): SimRequestRecord[] {
+  return requests.filter((r) => r.watch && r.query.sendInitialEvents !== 'true');
+}
+
+export type { SimStartOptions };
