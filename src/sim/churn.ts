@@ -16,20 +16,20 @@ export const CHANGED_AT_ANNOTATION = 'sim.kubeatlas.io/changed-at';
 
 /** How often the engine wakes up; each wake-up makes the changes that are due. */
 const TICK_MS = 20;
-/** Changes never pile up beyond this much time behind (after a stall, the backlog is dropped). */
-const MAX_BACKLOG_S = 1;
+/** Changes never pile up beyond this much time behind (after a longer stall, the excess is dropped). */
+const MAX_BACKLOG_S = 2;
 
 type Action = 'podStatus' | 'event' | 'label' | 'config' | 'podDelete' | 'scale' | 'lease' | 'cron';
 
 /** Mix of changes: mostly single-object updates; the ones that make controllers work (deletes, scaling, cron) are rare. */
 const MIX: ReadonlyArray<readonly [Action, number]> = [
-  ['podStatus', 34],
+  ['podStatus', 36],
   ['event', 20],
   ['label', 10],
   ['config', 10],
-  ['lease', 12],
-  ['podDelete', 8],
-  ['scale', 5],
+  ['lease', 15],
+  ['podDelete', 5],
+  ['scale', 3],
   ['cron', 1],
 ];
 
@@ -145,8 +145,10 @@ class Engine {
   one(): void {
     for (let attempt = 0; attempt < 4; attempt++) {
       const action = this.rng.weighted(MIX);
+      const rv = this.store.resourceVersion;
       try {
-        if (this.run(action)) {
+        // A change counts when it was written (a write that changes nothing is no write).
+        if (this.run(action) && this.store.resourceVersion !== rv) {
           this.changes++;
           return;
         }
@@ -235,11 +237,8 @@ class Engine {
         return !!out;
       }
       case 'lease': {
-        const nodes = this.index.nodes;
-        if (!nodes.size) return false;
-        const names = [...nodes.keys()];
-        const name = names[rng.int(0, names.length - 1)];
-        if (!nodes.get(name)?.ready) return false;
+        const name = this.pick(this.index.nodeKeys);
+        if (!name || !this.index.nodes.get(name)?.ready) return false;
         let out;
         try {
           out = store.mutate('coordination.k8s.io/Lease', 'kube-node-lease', name, (l) => {

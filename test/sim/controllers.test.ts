@@ -249,3 +249,27 @@ describe('simulated controllers', () => {
     }
   });
 });
+
+describe('controllers on a store changed behind their back', () => {
+  it('index the store as it is when they start (not as it was seeded)', async () => {
+    const { createSimStore } = await import('../../src/sim/index.js');
+    const { bootstrapCluster } = await import('../../src/sim/workload/bootstrap.js');
+    const { seedWorkload } = await import('../../src/sim/workload/seed.js');
+    const { startControllers } = await import('../../src/sim/controllers/index.js');
+    const store = createSimStore();
+    bootstrapCluster(store, { clusterName: 'late', seed: 8 });
+    seedWorkload(store, { clusterName: 'late', seed: 8, objects: 600 });
+    // A write after seeding and before the controllers start: a ReplicaSet loses its pods.
+    const rs = store.list('apps/ReplicaSet').find((r) => (r.spec as Obj).replicas >= 2 && r.metadata.namespace !== 'kube-system')!;
+    const owned = store.list('Pod', rs.metadata.namespace).filter((p) => p.metadata.ownerReferences?.[0]?.uid === rs.metadata.uid);
+    for (const p of owned) store.delete('Pod', p.metadata.namespace, p.metadata.name!);
+    const ctl = startControllers(store, { kubeletStartDelayMs: 50 });
+    try {
+      // The next change to the ReplicaSet makes the controller see the missing pods and recreate them.
+      store.mutate('apps/ReplicaSet', rs.metadata.namespace, rs.metadata.name!, (o) => (o.metadata.annotations = { ...(o.metadata.annotations ?? {}), touched: 'yes' }), 'kubectl');
+      await eventually(() => store.list('Pod', rs.metadata.namespace).filter((p) => p.metadata.ownerReferences?.[0]?.uid === rs.metadata.uid && (p.status as Obj)?.phase === 'Running').length === (rs.spec as Obj).replicas, 10_000, 'pods recreated');
+    } finally {
+      ctl.stop();
+    }
+  });
+});

@@ -64,10 +64,25 @@ export interface NodeInfo {
   index: number;
 }
 
+/** The kinds the index follows. */
+const INDEXED_KINDS = ['Node', 'Namespace', 'Service', 'discovery.k8s.io/EndpointSlice', 'apps/Deployment', 'apps/ReplicaSet', 'apps/StatefulSet', 'apps/DaemonSet', 'batch/Job', 'batch/CronJob', 'Pod', 'ConfigMap', 'Event'] as const;
+
 /** Kinds whose objects own pods or other controllers' objects. */
 const OWNER_KINDS = new Set(['apps/Deployment', 'apps/ReplicaSet', 'apps/StatefulSet', 'apps/DaemonSet', 'batch/Job', 'batch/CronJob']);
 
 export const kindKeyOf = (k: Pick<SimKind, 'group' | 'kind'>): string => (k.group ? `${k.group}/${k.kind}` : k.kind);
+
+/**
+ * A copy of a small record whose strings no longer point into the JSON text
+ * the object was parsed from: V8 may represent parsed string values as
+ * slices of the source, so keeping one label value would keep a whole
+ * multi-kilobyte object alive. Everything the index keeps goes through here.
+ */
+export function detachedCopy<T>(v: T): T {
+  return JSON.parse(JSON.stringify(v)) as T;
+}
+
+const sameObject = <T>(v: T): T => v;
 export const keyOf = (namespace: string | undefined, name: string): string => (namespace ? `${namespace}/${name}` : name);
 
 interface PodStatusLike {
@@ -155,6 +170,14 @@ export class ClusterIndex {
   readonly deploymentKeys = new KeyedList();
   readonly configMapKeys = new KeyedList();
   readonly cronJobKeys = new KeyedList();
+  readonly nodeKeys = new KeyedList();
+
+  /** Events seen while priming (key, last timestamp), for the event recorder's budget. */
+  primedEvents: Array<{ key: string; at: number }> = [];
+  /** resourceVersion of the store when priming ended (-1: not primed). */
+  private primedRv = -1;
+  private priming = false;
+  private primeValid = false;
 
   private readonly listeners = new Set<IndexListener>();
   private readonly ownerOfController = new Map<string, string>();
@@ -167,16 +190,9 @@ export class ClusterIndex {
   acquire(): void {
     this.refs++;
     if (this.off) return;
-    this.clear();
-    for (const ref of ['Node', 'Namespace', 'Service', 'discovery.k8s.io/EndpointSlice', 'apps/Deployment', 'apps/ReplicaSet', 'apps/StatefulSet', 'apps/DaemonSet', 'batch/Job', 'batch/CronJob', 'Pod', 'ConfigMap']) {
-      let kind: SimKind;
-      try {
-        kind = this.store.kind(ref);
-      } catch {
-        continue;
-      }
-      for (const obj of this.store.list(kind)) this.apply({ type: 'ADDED', kind, object: obj, resourceVersion: this.store.resourceVersion });
-    }
+    const primed = this.primedRv >= 0 && this.primedRv === this.store.resourceVersion;
+    this.primedRv = -1;
+    if (!primed) this.fill();
     this.off = this.store.onChange((ch) => {
       const prev = ch.kind.group === '' && ch.kind.kind === 'Pod' ? this.pods.get(keyOf(ch.object.metadata.namespace, ch.object.metadata.name ?? '')) : undefined;
       this.apply(ch);
@@ -190,10 +206,69 @@ export class ClusterIndex {
     });
   }
 
+  /**
+   * Feeds objects as they are bulk-loaded into the store (the seed does this),
+   * so that `acquire` need not parse the whole store again. Valid only if no
+   * other write happens between the first `prime` and `endPriming`; `acquire`
+   * falls back to listing the store when the resourceVersion moved since.
+   */
+  prime(kindRef: string, obj: KubeObject): void {
+    if (this.off) return;
+    if (!this.priming) {
+      this.priming = true;
+      const continuing = this.primedRv >= 0 && this.primedRv === this.store.resourceVersion;
+      if (!continuing) {
+        this.clear();
+        // Only a store without indexed objects can be described by what is primed from now on.
+        this.primeValid = INDEXED_KINDS.every((ref) => {
+          try {
+            return this.store.count(ref) === 0;
+          } catch {
+            return true;
+          }
+        });
+      }
+    }
+    let kind: SimKind;
+    try {
+      kind = this.store.kind(kindRef);
+    } catch {
+      return;
+    }
+    if (kind.group === '' && kind.kind === 'Event') {
+      const e = obj as { lastTimestamp?: string | null };
+      this.primedEvents.push({ key: `${obj.metadata.namespace ?? ''}/${obj.metadata.name ?? ''}`, at: Date.parse(e.lastTimestamp ?? obj.metadata.creationTimestamp ?? '') || 0 });
+      return;
+    }
+    this.apply({ type: 'ADDED', kind, object: obj, resourceVersion: 0 }, false);
+  }
+
+  /** Marks the primed state as matching the store as of now (objects must be primed before they are loaded). */
+  endPriming(): void {
+    if (this.off) return;
+    this.priming = false;
+    this.primedRv = this.primeValid ? this.store.resourceVersion : -1;
+  }
+
+  private fill(): void {
+    this.clear();
+    for (const ref of INDEXED_KINDS) {
+      if (ref === 'Event') continue; // the event recorder keeps its own list
+      let kind: SimKind;
+      try {
+        kind = this.store.kind(ref);
+      } catch {
+        continue;
+      }
+      for (const obj of this.store.list(kind)) this.apply({ type: 'ADDED', kind, object: obj, resourceVersion: this.store.resourceVersion });
+    }
+  }
+
   private clear(): void {
+    this.primedEvents = [];
     for (const m of [this.pods, this.podsByOwner, this.podsByNamespace, this.podsByNode, this.services, this.servicesByNamespace, this.slicesByService, this.owners, this.ownedControllers, this.nodes, this.ownerOfController]) m.clear();
     this.terminatingNamespaces.clear();
-    for (const l of [this.podKeys, this.deploymentKeys, this.configMapKeys, this.cronJobKeys]) for (const k of [...l.values()]) l.delete(k);
+    for (const l of [this.podKeys, this.deploymentKeys, this.configMapKeys, this.cronJobKeys, this.nodeKeys]) for (const k of [...l.values()]) l.delete(k);
   }
 
   /** Stops following the store when the last user releases it. */
@@ -225,7 +300,9 @@ export class ClusterIndex {
     return [...(this.ownedControllers.get(ownerUid) ?? [])];
   }
 
-  private apply(ch: SimChange): void {
+  /** `detach`: copy strings out of parsed JSON (not needed for objects built in memory). */
+  private apply(ch: SimChange, detach = true): void {
+    const detached = detach ? detachedCopy : sameObject;
     const kk = kindKeyOf(ch.kind);
     const obj = ch.object;
     const md = obj.metadata;
@@ -246,12 +323,13 @@ export class ClusterIndex {
           this.podKeys.delete(key);
           return;
         }
-        const info = podInfoOf(obj);
-        this.pods.set(key, info);
-        if (info.ownerUid) addTo(this.podsByOwner, info.ownerUid, key);
-        if (info.nodeName) addTo(this.podsByNode, info.nodeName, key);
-        addTo(this.podsByNamespace, ns, key);
-        this.podKeys.add(key);
+        const info = detached(podInfoOf(obj));
+        const k = info.key;
+        this.pods.set(k, info);
+        if (info.ownerUid) addTo(this.podsByOwner, info.ownerUid, k);
+        if (info.nodeName) addTo(this.podsByNode, info.nodeName, k);
+        addTo(this.podsByNamespace, info.namespace, k);
+        this.podKeys.add(k);
         return;
       }
       case 'Service': {
@@ -260,50 +338,55 @@ export class ClusterIndex {
           removeFrom(this.servicesByNamespace, ns, key);
           return;
         }
-        const sel = (obj.spec as { selector?: Labels } | undefined)?.selector;
-        this.services.set(key, { key, namespace: ns, name, uid: md.uid ?? '', selector: sel && Object.keys(sel).length ? selectorFromMap(sel) : undefined, labels: md.labels });
-        addTo(this.servicesByNamespace, ns, key);
+        const d = detached({ key, ns, name, uid: md.uid ?? '', sel: (obj.spec as { selector?: Labels } | undefined)?.selector, labels: md.labels });
+        this.services.set(d.key, { key: d.key, namespace: d.ns, name: d.name, uid: d.uid, selector: d.sel && Object.keys(d.sel).length ? selectorFromMap(d.sel) : undefined, labels: d.labels });
+        addTo(this.servicesByNamespace, d.ns, d.key);
         return;
       }
       case 'discovery.k8s.io/EndpointSlice': {
         const svc = md.labels?.['kubernetes.io/service-name'];
         if (!svc || md.labels?.['endpointslice.kubernetes.io/managed-by'] !== 'endpointslice-controller.k8s.io') return;
-        if (gone) removeFrom(this.slicesByService, keyOf(ns, svc), name);
-        else addTo(this.slicesByService, keyOf(ns, svc), name);
+        const d = detached({ svcKey: keyOf(ns, svc), name });
+        if (gone) removeFrom(this.slicesByService, d.svcKey, d.name);
+        else addTo(this.slicesByService, d.svcKey, d.name);
         return;
       }
       case 'Node':
-        if (gone) this.nodes.delete(name);
-        else this.nodes.set(name, nodeInfoOf(obj));
+        if (gone) {
+          this.nodes.delete(name);
+          this.nodeKeys.delete(name);
+        } else {
+          const info = detached(nodeInfoOf(obj));
+          this.nodes.set(info.name, info);
+          this.nodeKeys.add(info.name);
+        }
         return;
       case 'Namespace': {
         const terminating = !gone && (!!md.deletionTimestamp || (obj.status as { phase?: string } | undefined)?.phase === 'Terminating');
-        if (terminating) this.terminatingNamespaces.add(name);
+        if (terminating) this.terminatingNamespaces.add(detached(name));
         else this.terminatingNamespaces.delete(name);
         return;
       }
       case 'ConfigMap':
         if (gone) this.configMapKeys.delete(key);
-        else this.configMapKeys.add(key);
+        else if (!this.configMapKeys.has(key)) this.configMapKeys.add(detached(key));
         return;
       default:
         break;
     }
     if (!OWNER_KINDS.has(kk)) return;
-    const uid = md.uid ?? '';
-    const ckey = `${kk}|${key}`;
+    const { uid, ckey, key: k, ns: namespace, name: n, owner } = detached({ uid: md.uid ?? '', ckey: `${kk}|${key}`, key, ns, name, owner: md.ownerReferences?.find((r) => r.controller)?.uid });
     const prevOwner = this.ownerOfController.get(ckey);
     if (prevOwner) removeFrom(this.ownedControllers, prevOwner, ckey);
     const list = kk === 'apps/Deployment' ? this.deploymentKeys : kk === 'batch/CronJob' ? this.cronJobKeys : undefined;
     if (gone) {
       this.owners.delete(uid);
       this.ownerOfController.delete(ckey);
-      list?.delete(key);
+      list?.delete(k);
       return;
     }
-    this.owners.set(uid, { kind: kk, namespace: ns, name, uid });
-    list?.add(key);
-    const owner = md.ownerReferences?.find((r) => r.controller)?.uid;
+    this.owners.set(uid, { kind: kk, namespace, name: n, uid });
+    list?.add(k);
     if (owner) {
       addTo(this.ownedControllers, owner, ckey);
       this.ownerOfController.set(ckey, owner);

@@ -22,10 +22,12 @@ export class EventRecorder {
     private readonly rng: Rng,
     /** Minimum number of events kept. */
     minBudget = 200,
+    /** The events already in the store, when known (a primed index has them); listed otherwise. */
+    known?: Array<{ key: string; at: number }>,
   ) {
-    const events = store.list('Event');
-    events.sort((a, b) => stamp(a) - stamp(b));
-    for (const e of events) this.track(keyOfEvent(e));
+    const events = known && known.length === store.count('Event') ? [...known] : store.list('Event').map((e) => ({ key: keyOfEvent(e), at: stamp(e) }));
+    events.sort((a, b) => a.at - b.at);
+    for (const e of events) this.track(e.key);
     this.budget = Math.max(minBudget, events.length);
     this.off = store.onChange((ch) => {
       if (ch.kind.group !== '' || ch.kind.kind !== 'Event') return;
@@ -104,8 +106,9 @@ function managerOf(component: string): string {
   return 'kube-controller-manager';
 }
 
+/** "ns/name", as a string of its own (not a slice of the parsed object's JSON, see clusterIndex `detached`). */
 function keyOfEvent(e: KubeObject): string {
-  return `${e.metadata.namespace ?? ''}/${e.metadata.name ?? ''}`;
+  return JSON.parse(JSON.stringify(`${e.metadata.namespace ?? ''}/${e.metadata.name ?? ''}`)) as string;
 }
 
 function stamp(e: KubeObject): number {

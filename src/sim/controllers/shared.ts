@@ -29,14 +29,15 @@ export function storeSeed(store: SimStore): number {
 }
 
 export function acquireShared(store: SimStore): SharedState {
+  const index = clusterIndexOf(store);
+  index.acquire();
   let e = shared.get(store);
   if (!e) {
-    const index = clusterIndexOf(store);
     const seed = storeSeed(store);
-    e = { state: { index, recorder: new EventRecorder(store, new Rng(seed, 11)), rng: new Rng(seed, 12) }, refs: 0 };
+    e = { state: { index, recorder: new EventRecorder(store, new Rng(seed, 11), 200, index.primedEvents), rng: new Rng(seed, 12) }, refs: 0 };
+    index.primedEvents = [];
     shared.set(store, e);
   }
-  if (e.refs === 0) e.state.index.acquire();
   e.refs++;
   return e.state;
 }

@@ -17,8 +17,11 @@ export class WorkQueue {
   private stopped = false;
   private readonly timers = new Set<NodeJS.Timeout>();
 
-  /** Keys processed per event-loop turn before yielding. */
-  constructor(private readonly batchSize = 200) {}
+  /** At most `batchSize` keys, and about `sliceMs` of work, per event-loop turn before yielding. */
+  constructor(
+    private readonly batchSize = 200,
+    private readonly sliceMs = 8,
+  ) {}
 
   /** Runs `fn` soon, once per key however often it is enqueued meanwhile (the latest fn wins). */
   enqueue(key: string, fn: () => void): void {
@@ -51,8 +54,9 @@ export class WorkQueue {
   private drain(): void {
     this.scheduled = false;
     let n = 0;
+    const until = performance.now() + this.sliceMs;
     for (const [key, fn] of this.pending) {
-      if (this.stopped || n++ >= this.batchSize) break;
+      if (this.stopped || n++ >= this.batchSize || (n > 1 && performance.now() > until)) break;
       this.pending.delete(key);
       try {
         fn();

@@ -42,6 +42,8 @@ export interface NamespaceInfo {
   pullSecret: string;
   /** Names already used in the namespace. */
   used: Set<string>;
+  /** Pod names already used in the namespace (generated suffixes can collide). */
+  podNames?: Set<string>;
 }
 
 /** A pod the generator emitted, kept to aim events at. */
@@ -65,6 +67,8 @@ export class AppGenerator {
   constructor(
     private readonly ctx: GenContext,
     private readonly layout: ClusterLayout,
+    /** Names and uids of events (a stream of their own: events never shift the names of other objects). */
+    private readonly eventRng: Rng,
   ) {}
 
   private get rng() {
@@ -73,7 +77,7 @@ export class AppGenerator {
 
   /** Emits an Event about `involved`. */
   event(namespace: string, involved: InvolvedObject, reason: string, message: string, type: 'Normal' | 'Warning', component: string, host: string | undefined, first: number, last = first, count = 1): void {
-    const ev = buildEvent({ namespace, suffix: eventSuffix(first, this.rng.int(0, 999_999)), uid: this.rng.uuid(), involved, reason, message, type, component, host, first, last, count });
+    const ev = buildEvent({ namespace, suffix: eventSuffix(first, this.eventRng.int(0, 999_999)), uid: this.eventRng.uuid(), involved, reason, message, type, component, host, first, last, count });
     this.ctx.emit('Event', ev);
   }
 
@@ -95,6 +99,15 @@ export class AppGenerator {
       for (let i = 2; ns.used.has(name); i++) name = `${base}-${i}`;
     }
     ns.used.add(name);
+    return name;
+  }
+
+  /** `<prefix><5 random chars>`, unique among the namespace's pods. */
+  private podName(ns: NamespaceInfo, prefix: string): string {
+    const names = (ns.podNames ??= new Set());
+    let name = `${prefix}${this.rng.nameSuffix(5)}`;
+    while (names.has(name)) name = `${prefix}${this.rng.nameSuffix(5)}`;
+    names.add(name);
     return name;
   }
 
@@ -326,7 +339,7 @@ export class AppGenerator {
     const endpoints: SliceEndpoint[] = [];
     for (const state of states) {
       const podCreated = rng.chance(0.15) ? this.ctx.now - rng.int(2, 36 * 60) * MINUTE : rolledOut + rng.int(1, 90) * 1000;
-      const ep = this.pod({ ns, name: `${rsName}-${rng.nameSuffix(5)}`, generateName: `${rsName}-`, template: tplWithHash, owner: rsOwner, created: Math.max(podCreated, rolledOut), state });
+      const ep = this.pod({ ns, name: this.podName(ns, `${rsName}-`), generateName: `${rsName}-`, template: tplWithHash, owner: rsOwner, created: Math.max(podCreated, rolledOut), state });
       if (ep) endpoints.push(ep);
     }
     // The store stamps generation 1 on every created object (seeded ones included).
@@ -455,7 +468,8 @@ export class AppGenerator {
     const owner = controllerRef('batch/v1', 'CronJob', name, uid);
     const period = spec.schedule.startsWith('*/') ? Number(spec.schedule.slice(2, spec.schedule.indexOf(' '))) * MINUTE : spec.schedule.startsWith('0 * ') ? HOUR : DAY;
     const runs = rng.int(1, 3);
-    let last = Math.floor((this.ctx.now - rng.int(1, 10) * MINUTE) / period) * period;
+    // The last run is a random offset before now (not aligned to the wall clock: the same seed then gives the same cluster at any time).
+    let last = this.ctx.now - rng.int(1, 10) * MINUTE - rng.int(0, Math.max(0, Math.floor(period / MINUTE) - 11)) * MINUTE;
     let lastSuccess: number | undefined;
     const jobRuns: number[] = [];
     for (let i = 0; i < runs; i++, last -= period) jobRuns.push(last);
@@ -472,7 +486,7 @@ export class AppGenerator {
       const jobOwner = controllerRef('batch/v1', 'Job', jobName, jobUid);
       const podStates: PodState[] = [...Array<PodState>(failedPods).fill('failed'), ...(outcome === 'succeeded' ? (['succeeded'] as PodState[]) : [])];
       podStates.forEach((state, k) => {
-        this.pod({ ns, name: `${jobName}-${rng.nameSuffix(5)}`, generateName: `${jobName}-`, template: podTpl, owner: jobOwner, created: scheduled + k * 30_000, state });
+        this.pod({ ns, name: this.podName(ns, `${jobName}-`), generateName: `${jobName}-`, template: podTpl, owner: jobOwner, created: scheduled + k * 30_000, state });
       });
       if (this.ctx.now - scheduled < HOUR) {
         this.event(ns.name, { kind: 'CronJob', namespace: ns.name, name, uid, apiVersion: 'batch/v1', resourceVersion: '1' }, 'SuccessfulCreate', `Created job ${jobName}`, 'Normal', 'cronjob-controller', undefined, scheduled);

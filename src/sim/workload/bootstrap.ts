@@ -1,5 +1,6 @@
 import type { KubeObject } from '../../kube/types.js';
 import type { SimStore } from '../types.js';
+import { clusterIndexOf } from '../controllers/clusterIndex.js';
 import { buildClusterRbac } from './rbac.js';
 import { buildConfigMap, buildServiceAccount } from './config.js';
 import { controllerRef, type GenContext } from './context.js';
@@ -260,5 +261,9 @@ export function storeHasKind(store: SimStore, ref: string): boolean {
 export function bootstrapCluster(store: SimStore, opts: { clusterName: string; seed: number; now?: number }): void {
   const batch: Array<{ kind: string; object: KubeObject }> = [];
   generateBootstrap({ clusterName: opts.clusterName, seed: opts.seed, now: opts.now ?? Date.now(), hasKind: (ref) => storeHasKind(store, ref), emit: (kind, object) => batch.push({ kind, object }) });
+  // Hand the objects to the controllers' index too, so that starting them does not parse the store again.
+  const index = clusterIndexOf(store);
+  for (const { kind, object } of batch) index.prime(kind, object);
   store.load(batch);
+  index.endPriming();
 }

@@ -140,9 +140,12 @@ export function editConfig(cm: KubeObject, rng: Rng, nowMs: number): void {
   cm.data = data;
 }
 
-/** Renews a node Lease (what kubelets do every 10 s). */
+/** Renews a node Lease (what kubelets do every 10 s); a renewal is never equal to the previous one. */
 export function renewLease(lease: KubeObject, nowMs: number): void {
   const spec = (lease.spec ?? {}) as Obj;
-  spec.renewTime = isoMicros(nowMs);
+  const prev = typeof spec.renewTime === 'string' ? spec.renewTime : '';
+  let next = isoMicros(nowMs);
+  if (next <= prev) next = prev.replace(/(\d{6})Z$/, (m, us: string) => `${String(Math.min(999_999, Number(us) + 1)).padStart(6, '0')}Z`);
+  spec.renewTime = next;
   lease.spec = spec;
 }

@@ -1,5 +1,6 @@
 import type { KubeObject } from '../../kube/types.js';
 import type { SimStore } from '../types.js';
+import { clusterIndexOf } from '../controllers/clusterIndex.js';
 import { AppGenerator, type NamespaceInfo } from './apps.js';
 import { buildNodeLease, clusterBirth, generateNode, kubeProxyTemplate, storeHasKind } from './bootstrap.js';
 import { ENVIRONMENTS, PLATFORM_DAEMONSETS, TEAMS } from './catalog.js';
@@ -39,6 +40,8 @@ export interface ExistingCluster {
   kubeProxy?: KubeObject;
   /** Optional kinds the store serves ("coordination.k8s.io/Lease"). */
   hasKind(ref: string): boolean;
+  /** Names of the pods already in kube-system (new kube-proxy pods must not collide). */
+  systemPodNames?: readonly string[];
 }
 
 export interface WorkloadStats {
@@ -75,6 +78,8 @@ export function generateWorkload(opts: WorkloadOptions, existing: ExistingCluste
   const wantedNodes = Math.max(existing.nodes.length, Math.round((target * POD_SHARE) / PODS_PER_NODE));
   const proxyUid = existing.kubeProxy?.metadata.uid as string | undefined;
   const proxyTemplate = kubeProxyTemplate();
+  const proxyOwner = proxyUid ? controllerRef('apps/v1', 'DaemonSet', 'kube-proxy', proxyUid) : undefined;
+  const systemPods = new Set(existing.systemPodNames ?? []);
   for (let index = layout.nodes.length; index < wantedNodes; index++) {
     const ready = !(index >= 8 && rng.chance(1 / 60));
     const created = born + rng.int(1, Math.max(1, Math.floor((now - born) / DAY))) * DAY - rng.int(0, 23) * HOUR;
@@ -82,7 +87,7 @@ export function generateWorkload(opts: WorkloadOptions, existing: ExistingCluste
     counted('Node', node);
     layout.addNode(ln);
     if (existing.hasKind('coordination.k8s.io/Lease')) counted('coordination.k8s.io/Lease', buildNodeLease(ln.name, node.metadata.uid as string, rng.uuid(), created + 1_000, ready ? now - rng.int(1, 9) * 1000 : now - rng.int(5, 60) * MINUTE));
-    if (proxyUid) counted('Pod', daemonPod({ namespace: 'kube-system', name: 'kube-proxy', template: proxyTemplate }, controllerRef('apps/v1', 'DaemonSet', 'kube-proxy', proxyUid), ln, rng, created + 30_000, layout.place(ln, true)));
+    if (proxyOwner) counted('Pod', daemonPod({ namespace: 'kube-system', name: 'kube-proxy', template: proxyTemplate }, proxyOwner, ln, rng, created + 30_000, layout.place(ln, true), systemPods));
   }
 
   const caPem = caBundlePlaceholder(opts.clusterName, new Rng(opts.seed, 4));
@@ -94,7 +99,7 @@ export function generateWorkload(opts: WorkloadOptions, existing: ExistingCluste
   // Platform namespaces: node agents on every node.
   if (platform) {
     const created = born + 2 * HOUR;
-    const platformNs = [...new Set(PLATFORM_DAEMONSETS.map((d) => d.namespace))].filter((n) => n !== 'kube-system');
+    const platformNs = [...new Set<string>(PLATFORM_DAEMONSETS.map((d) => d.namespace))].filter((n) => n !== 'kube-system');
     for (const ns of platformNs) newNamespace(ns, created, { 'app.kubernetes.io/managed-by': 'Helm', team: 'platform' });
     for (const d of PLATFORM_DAEMONSETS) {
       const labels = { 'app.kubernetes.io/name': d.name, 'app.kubernetes.io/instance': d.name, 'app.kubernetes.io/managed-by': 'Helm' };
@@ -105,7 +110,7 @@ export function generateWorkload(opts: WorkloadOptions, existing: ExistingCluste
   }
 
   // Team namespaces: ~1 per 900 objects, each a team's environment.
-  const apps = new AppGenerator(ctx, layout);
+  const apps = new AppGenerator(ctx, layout, new Rng(opts.seed, 3));
   /** A Service without selector for a database outside the cluster, with a hand-made EndpointSlice. */
   const externalService = (ns: NamespaceInfo, created: number): void => {
     const name = `${ns.team}-external-db`;
@@ -175,18 +180,23 @@ export function seedWorkload(store: SimStore, opts: { clusterName: string; seed:
   const kubeProxy = store.get('apps/DaemonSet', 'kube-system', 'kube-proxy');
   const BATCH = 2000;
   let batch: Array<{ kind: string; object: KubeObject }> = [];
-  const stats = generateWorkload(opts, { nodes, kubeProxy, hasKind: (ref) => storeHasKind(store, ref) }, (kind, object) => {
+  const index = clusterIndexOf(store);
+  const flush = (): void => {
+    for (const { kind, object } of batch) index.prime(kind, object);
+    store.load(batch);
+    batch = [];
+  };
+  const systemPodNames = store.list('Pod', 'kube-system').map((p) => p.metadata.name ?? '');
+  const stats = generateWorkload(opts, { nodes, kubeProxy, hasKind: (ref) => storeHasKind(store, ref), systemPodNames }, (kind, object) => {
     batch.push({ kind, object });
-    if (batch.length >= BATCH) {
-      store.load(batch);
-      batch = [];
-    }
+    if (batch.length >= BATCH) flush();
   });
-  if (batch.length) store.load(batch);
+  if (batch.length) flush();
   if (kubeProxy && stats.nodes > nodes.length) {
     const readyNodes = store.list('Node').filter((n) => (n.status as { conditions?: Array<{ type: string; status: string }> } | undefined)?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
     store.mutate('apps/DaemonSet', 'kube-system', 'kube-proxy', (ds) => {
       ds.status = daemonSetStatus((ds.metadata.generation as number | undefined) ?? 1, stats.nodes, { replicas: stats.nodes, ready: readyNodes });
     }, 'kube-controller-manager');
   }
+  index.endPriming();
 }
