@@ -52,7 +52,7 @@ describe('churn', () => {
     const RATE = 300;
     const churn = startChurn(store, { seed: 5, perSecond: RATE });
     const t0 = performance.now();
-    await sleep(4000);
+    await sleep(3000);
     const elapsed = (performance.now() - t0) / 1000;
     const made = churn.changes;
     churn.stop();

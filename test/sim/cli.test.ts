@@ -97,18 +97,21 @@ describe('npm run sim', () => {
   }, 120_000);
 
   it('rejects bad flags with exit code 2 and says which', async () => {
-    for (const [args, message] of [
+    const cases = [
       [['--clusters', 'two'], '--clusters must be an integer'],
       [['--objects=-5'], '--objects must be from 0'],
       [['--churn', 'fast'], '--churn must be a number'],
       [['--bogus'], "Unknown option '--bogus'"],
-    ] as const) {
-      const run = runCli([...args]);
-      const { code } = await exitWithin(run, 30_000);
-      expect(code, args.join(' ')).toBe(2);
-      expect(run.stderr()).toContain(message);
-      expect(run.stderr()).toContain('Usage: npm run sim');
-    }
+    ] as const;
+    await Promise.all(
+      cases.map(async ([args, message]) => {
+        const run = runCli([...args]);
+        const { code } = await exitWithin(run, 30_000);
+        expect(code, args.join(' ')).toBe(2);
+        expect(run.stderr()).toContain(message);
+        expect(run.stderr()).toContain('Usage: npm run sim');
+      }),
+    );
   }, 120_000);
 
   it('exits 1 naming the port when it is taken', async () => {

@@ -331,21 +331,21 @@ describe('workload generators', () => {
     });
   });
 
-  it('generates 20k objects in a few seconds of CPU at most', () => {
+  it('generates 10k objects in under 2 s of CPU', () => {
     const nodes: KubeObject[] = [];
     generateBootstrap({ clusterName: 'sim-1', seed: 5, now: NOW, hasKind: () => true, emit: (k, o) => k === 'Node' && nodes.push(o) });
     generateWorkload({ clusterName: 'sim-1', seed: 5, objects: 2000, now: NOW }, { nodes, hasKind: () => true }, () => {}); // warm-up
     const cpu0 = process.cpuUsage();
     let bytes = 0;
     let n = 0;
-    generateWorkload({ clusterName: 'sim-1', seed: 5, objects: 20_000, now: NOW }, { nodes, hasKind: () => true }, (_k, o) => {
+    generateWorkload({ clusterName: 'sim-1', seed: 5, objects: 10_000, now: NOW }, { nodes, hasKind: () => true }, (_k, o) => {
       n++;
       if (n % 50 === 0) bytes += JSON.stringify(o).length;
     });
     const cpu = process.cpuUsage(cpu0);
     const ms = (cpu.user + cpu.system) / 1000;
     console.info(`generated ${n} objects (~${Math.round((bytes * 50) / 1e6)} MB of JSON) in ${Math.round(ms)} ms CPU`);
-    expect(n).toBeGreaterThanOrEqual(20_000);
-    expect(ms).toBeLessThan(4000);
+    expect(n).toBeGreaterThanOrEqual(10_000);
+    expect(ms).toBeLessThan(2000);
   });
 });
