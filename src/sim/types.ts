@@ -47,7 +47,7 @@ export interface SimStore {
   get(kind: SimKindRef, namespace: string | undefined, name: string): KubeObject | undefined;
   list(kind: SimKindRef, namespace?: string): KubeObject[];
   count(kind?: SimKindRef): number;
-  /** Creates; throws SimApiError 409 AlreadyExists if present. `manager` names the field manager in managedFields. */
+  /** Creates; throws SimApiError (src/sim/errors.ts) 409 AlreadyExists if present. `manager` names the field manager in managedFields. */
   create(kind: SimKindRef, obj: KubeObject, manager?: string): KubeObject;
   /** Replaces (optimistic concurrency when obj.metadata.resourceVersion is set: 409 Conflict). */
   update(kind: SimKindRef, obj: KubeObject, manager?: string): KubeObject;
@@ -113,7 +113,7 @@ export interface SimClusterOptions {
   continueTokenTtlMs?: number;
   /** Certificate authority to sign the serving cert with (share one across clusters); generated when absent. */
   ca?: SimCertificateAuthority;
-  /** Extra bearer tokens: user and groups (system:masters = admin; others get 403 on everything unless listed in `allow`). */
+  /** Extra bearer tokens: user and groups (system:masters = admin; others get 403 on everything unless granted by `SimClusterTuning.allow`). */
   tokens?: Array<{ token: string; user: string; groups?: string[] }>;
 }
 
