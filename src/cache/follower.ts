@@ -44,6 +44,8 @@ export class ClusterFollower {
   private readonly sinks = new Map<string, ReflectorSink>();
   private report: SyncReport | undefined;
   private stale = false;
+  /** What the last load found unusable: the whole snapshot (format), or some kinds. The next owner rewrites them. */
+  discarded: { all: boolean; kinds: string[] } = { all: false, kinds: [] };
   private readonly stopper = new AbortController();
   private loading: Promise<void> | undefined;
 
@@ -193,6 +195,7 @@ export class ClusterFollower {
           if (stopped()) return;
           this.seqValue = r.seq;
           this.epochValue = r.epoch;
+          this.discarded = { all: r.status === 'discarded', kinds: r.discardedKinds.map((d) => d.kind) };
           this.kindMetas.clear();
           for (const [k, m] of r.kinds) this.kindMetas.set(k, m);
           this.sinks.clear();

@@ -288,16 +288,23 @@ export class ReplicaCoordinator {
     let epoch: string | undefined;
     let kinds: ReadonlyMap<string, KindMeta> = new Map();
     let matches = false;
+    let rewrite: string[] = [];
     if (e.follower) {
       const f = e.follower;
       const caughtUp = await f.catchUp().catch(() => false);
       this.stopFollower(e);
       await f.stop();
-      const meta = await this.readMeta(id);
-      matches = caughtUp && meta !== undefined && meta.seq === f.seq && meta.epoch === f.epoch;
-      seq = meta?.seq ?? f.seq;
-      epoch = meta?.epoch ?? f.epoch;
-      kinds = matches ? f.kinds : (meta?.kinds ?? new Map());
+      if (f.discarded.all) {
+        // Unusable as a whole (another format): start a new snapshot from scratch.
+        await this.deleteSnapshot(id).catch((err: unknown) => this.log.warn({ clusterId: id, err: describeError(err) }, 'could not delete the discarded snapshot'));
+      } else {
+        const meta = await this.readMeta(id);
+        matches = caughtUp && meta !== undefined && meta.seq === f.seq && meta.epoch === f.epoch;
+        seq = meta?.seq ?? f.seq;
+        epoch = meta?.epoch ?? f.epoch;
+        kinds = matches ? f.kinds : (meta?.kinds ?? new Map());
+        rewrite = f.discarded.kinds;
+      }
       e.complete = f.completeKinds();
     } else {
       const meta = await this.readMeta(id);
@@ -312,6 +319,7 @@ export class ReplicaCoordinator {
       return;
     }
     this.writer.own(id, { seq, epoch, keepSecretValues: e.handle.spec.keepSecretValues ?? false, snapshotKinds: kinds, storeMatchesSnapshot: matches });
+    for (const kind of rewrite) this.writer.markDirty(id, kind);
     e.role = 'owner';
     if (from !== 'standalone') this.o.catalog().resume(id);
     this.log.info({ clusterId: id, from, resumeByWatch: e.complete.size, snapshotInSync: matches }, 'this replica now watches the cluster');
