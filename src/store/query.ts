@@ -14,16 +14,20 @@ import type { CompiledFilter, Page, PageRequest } from './types.js';
  *
  * Per (cluster, kind) collection a plan picks the cheapest way to produce
  * that collection's matches in (namespace, name) order:
- * - candidates: a small set found through an index (the label index when a
- *   selector is given and selective, the name index for `name`), filtered
- *   and sorted;
- * - scan: the collection's ordered list, restricted to the namespaces asked
- *   for (each namespace is one contiguous range), with a per-record predicate
- *   when the filter needs one (label sets matching the selector, name
- *   substring, status).
+ * - `name`: one lookup per namespace in the name index, sorted;
+ * - a label selector: the label groups that match it (posting lists of its
+ *   equality/set requirements, smallest first); their namespaces are the
+ *   only ones visited, each either by sorting its candidates or, when it
+ *   holds many, by scanning its range of the ordered list for the matching
+ *   label sets;
+ * - otherwise a scan of the collection's ordered list, restricted to the
+ *   namespaces asked for (each is one contiguous range), with a per-record
+ *   predicate for nameContains/status (collections where no object has the
+ *   status are skipped from per-collection status counts).
  * Within a cluster the collections' streams are merged; clusters follow
- * each other in id order. Counting uses the same plans (sizes where the
- * structure answers, a pass over the in-scope records otherwise).
+ * each other in id order. Counting uses the same plans: sizes where the
+ * structure answers (collection, namespace, label group, status counts), a
+ * pass over the candidates or in-scope records otherwise.
  *
  * Page size: `first` must be an integer in 0..maxPageSize; anything else is
  * BAD_USER_INPUT (field "first") rather than a silent clamp, so a client

@@ -68,6 +68,14 @@ const log = logger('store');
  *
  * Origins: sink `apply` -> "watch"; replace -> "relist" (or the sink's
  * `replaceOrigin`); `removeCluster` -> "removed".
+ *
+ * Shared objects: `ChangeEvent.object` (which shares sub-objects with the
+ * object the reflector passed in) and what `objectOf` returns are handed to
+ * every caller; treat them as read-only. Label maps are frozen.
+ *
+ * Memory: records keep interned strings and label sets, and the slimmed JSON
+ * deflated against a sibling or a kind dictionary (see JsonCodec); indexes
+ * hold ids or records, never copies.
  */
 export class ResourceStore implements ResourceReader, ResourceWriter, StatsSource {
   private readonly clusters = new Map<string, ClusterState>();
