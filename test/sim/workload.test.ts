@@ -53,7 +53,9 @@ describe('workload generators', () => {
 
   it('bootstraps a bare cluster like a fresh kubeadm/GKE one', () => {
     const store = createSimStore();
-    bootstrapCluster(store, { clusterName: 'sim-1', seed: 1, now: NOW });
+    const caPem = '-----BEGIN CERTIFICATE-----\nMIIBtest\n-----END CERTIFICATE-----\n';
+    bootstrapCluster(store, { clusterName: 'sim-1', seed: 1, now: NOW, caPem });
+    expect((store.get('ConfigMap', 'default', 'kube-root-ca.crt')?.data as Obj)['ca.crt']).toBe(caPem);
     const namespaces = store.list('Namespace');
     expect(namespaces.map((n) => n.metadata.name).sort()).toEqual(['default', 'kube-node-lease', 'kube-public', 'kube-system']);
     for (const ns of namespaces) {
@@ -236,6 +238,9 @@ describe('workload generators', () => {
         }
       }
       expect(refs).toBeGreaterThan(store.count('Pod') * 2);
+      // Every namespace publishes the same cluster CA bundle.
+      const ca = (get('ConfigMap', 'kube-system', 'kube-root-ca.crt') as Obj).data['ca.crt'];
+      for (const ns of list('Namespace')) expect((get('ConfigMap', ns.metadata.name, 'kube-root-ca.crt') as Obj).data['ca.crt'], ns.metadata.name).toBe(ca);
     });
 
     it('services select pods and their EndpointSlices point at those pods', () => {

@@ -114,11 +114,12 @@ export function kubeProxyTemplate(): PodTemplate {
 }
 
 /** Generates the bootstrap objects (pure; `hasKind` tells which optional kinds the store serves). */
-export function generateBootstrap(o: { clusterName: string; seed: number; now: number; hasKind: (ref: string) => boolean; emit: GenContext['emit'] }): void {
+export function generateBootstrap(o: { clusterName: string; seed: number; now: number; hasKind: (ref: string) => boolean; emit: GenContext['emit']; caPem?: string }): void {
   const rng = new Rng(o.seed, 1);
   const born = clusterBirth(o.seed, o.now);
   const emit = (obj: KubeObject): void => o.emit(kindRefOf(obj), obj);
-  const caPem = caBundlePlaceholder(o.clusterName, rng);
+  const placeholder = caBundlePlaceholder(o.clusterName, rng);
+  const caPem = o.caPem ?? placeholder;
 
   for (const [i, name] of ['kube-system', 'kube-public', 'kube-node-lease', 'default'].entries()) {
     emit(buildNamespace({ name, uid: rng.uuid(), created: born + i * 10 }));
@@ -257,10 +258,15 @@ export function storeHasKind(store: SimStore, ref: string): boolean {
   }
 }
 
-/** Creates the objects every fresh cluster has (namespaces, nodes, defaults). Deterministic for a seed. */
-export function bootstrapCluster(store: SimStore, opts: { clusterName: string; seed: number; now?: number }): void {
+/**
+ * Creates the objects every fresh cluster has (namespaces, nodes, defaults).
+ * Deterministic for a seed. `caPem`: the CA bundle to publish in every
+ * namespace's kube-root-ca.crt (a PEM-shaped placeholder when absent);
+ * `now`: the end of the generated history (default: the current time).
+ */
+export function bootstrapCluster(store: SimStore, opts: { clusterName: string; seed: number; now?: number; caPem?: string }): void {
   const batch: Array<{ kind: string; object: KubeObject }> = [];
-  generateBootstrap({ clusterName: opts.clusterName, seed: opts.seed, now: opts.now ?? Date.now(), hasKind: (ref) => storeHasKind(store, ref), emit: (kind, object) => batch.push({ kind, object }) });
+  generateBootstrap({ clusterName: opts.clusterName, seed: opts.seed, now: opts.now ?? Date.now(), caPem: opts.caPem, hasKind: (ref) => storeHasKind(store, ref), emit: (kind, object) => batch.push({ kind, object }) });
   // Hand the objects to the controllers' index too, so that starting them does not parse the store again.
   const index = clusterIndexOf(store);
   for (const { kind, object } of batch) index.prime(kind, object);

@@ -42,6 +42,8 @@ export interface ExistingCluster {
   hasKind(ref: string): boolean;
   /** Names of the pods already in kube-system (new kube-proxy pods must not collide). */
   systemPodNames?: readonly string[];
+  /** The cluster's CA bundle (as published in kube-root-ca.crt), for the namespaces the workload adds. */
+  caPem?: string;
 }
 
 export interface WorkloadStats {
@@ -90,7 +92,7 @@ export function generateWorkload(opts: WorkloadOptions, existing: ExistingCluste
     if (proxyOwner) counted('Pod', daemonPod({ namespace: 'kube-system', name: 'kube-proxy', template: proxyTemplate }, proxyOwner, ln, rng, created + 30_000, layout.place(ln, true), systemPods));
   }
 
-  const caPem = caBundlePlaceholder(opts.clusterName, new Rng(opts.seed, 4));
+  const caPem = existing.caPem ?? caBundlePlaceholder(opts.clusterName, new Rng(opts.seed, 4));
   const newNamespace = (name: string, created: number, labels: Record<string, string>): void => {
     counted('Namespace', buildNamespace({ name, uid: rng.uuid(), created, labels, manager: 'kubectl-create' }));
     for (const obj of namespaceDefaults(name, created, rng, caPem)) counted(obj.kind as string, obj);
@@ -187,7 +189,8 @@ export function seedWorkload(store: SimStore, opts: { clusterName: string; seed:
     batch = [];
   };
   const systemPodNames = store.list('Pod', 'kube-system').map((p) => p.metadata.name ?? '');
-  const stats = generateWorkload(opts, { nodes, kubeProxy, hasKind: (ref) => storeHasKind(store, ref), systemPodNames }, (kind, object) => {
+  const caPem = (store.get('ConfigMap', 'kube-system', 'kube-root-ca.crt')?.data as Record<string, string> | undefined)?.['ca.crt'];
+  const stats = generateWorkload(opts, { nodes, kubeProxy, hasKind: (ref) => storeHasKind(store, ref), systemPodNames, caPem }, (kind, object) => {
     batch.push({ kind, object });
     if (batch.length >= BATCH) flush();
   });
