@@ -111,8 +111,10 @@ export function podSpec(input: Pick<PodInput, 'template' | 'node' | 'hostname' |
     spec.affinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: [input.daemonSetNode] }] }] } } };
   } else if (t.affinity) spec.affinity = t.affinity;
   spec.schedulerName = t.schedulerName ?? 'default-scheduler';
-  const own = (t.tolerations as unknown[] | undefined) ?? [];
-  spec.tolerations = input.daemonSetNode ? [...own, ...DAEMONSET_TOLERATIONS] : [...own, ...DEFAULT_TOLERATIONS];
+  // Shared, read-only arrays when the template adds none (the store serializes every object on write).
+  const own = t.tolerations as unknown[] | undefined;
+  const defaults = input.daemonSetNode ? DAEMONSET_TOLERATIONS : DEFAULT_TOLERATIONS;
+  spec.tolerations = own?.length ? [...own, ...defaults] : defaults;
   if (t.priorityClassName) spec.priorityClassName = t.priorityClassName;
   spec.priority = t.priorityClassName === 'system-node-critical' ? 2000001000 : t.priorityClassName === 'system-cluster-critical' ? 2000000000 : 0;
   spec.enableServiceLinks = true;
