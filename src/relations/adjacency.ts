@@ -1,46 +1,50 @@
 /**
- * All edges of the graph in one pool of typed arrays (struct of arrays): an
- * edge is an index; its source record id, target reference id and relation
- * type code sit at that index, and so do the links of two doubly-linked
- * lists: the source's outgoing edges (in one of two lanes, so that edges
- * maintained by different mechanisms can be walked apart) and the
- * reference's incoming edges. A new edge goes to the head of both lists.
+ * All edges of the graph in one pool backed by a single Int32Array: an edge
+ * is an index; its cells (stride 8, two edges per 64-byte cache line) hold
+ * its source record id, target reference id, relation type code and lane,
+ * and the links of two doubly-linked lists: the source's outgoing edges (in
+ * one of two lanes, so that edges maintained by different mechanisms can be
+ * walked apart) and the reference's incoming edges. A new edge goes to the
+ * head of both lists.
  *
- * Why not an array per list: typed arrays hold no pointers, so however many
- * edges there are, the garbage collector sees a handful of objects instead of
- * two per source and per reference (it has to mark every one of those on each
- * major GC, which cost the store more than the graph's own work). An edge
- * takes 30 bytes; adding or removing one is O(1); freed slots are reused.
+ * Why this shape: a typed array holds no pointers, so however many edges
+ * there are the garbage collector sees one object (an array per list would
+ * be two heap objects per source and per reference, each marked on every
+ * major GC); and walking a list touches one cache line per edge. An edge
+ * takes 32 bytes; adding or removing one is O(1); freed slots are reused.
  *
- * The pool is not reentrant-safe for iteration with removal: read `nextOut` /
- * `nextIn` of an edge before removing it.
+ * Record ids are stored as unsigned 32-bit integers (ids up to 2^32 - 1).
+ * Iteration with removal: read `nextOut` / `nextIn` of an edge before
+ * removing it.
  */
 
 export const NONE = -1;
 
-const INITIAL_CAPACITY = 1024;
 /** Outgoing lanes per source. */
 export type Lane = 0 | 1;
+
+const STRIDE = 8;
+const SRC = 0;
+const REF = 1;
+const TYPE_LANE = 2;
+const NEXT_OUT = 3;
+const PREV_OUT = 4;
+const NEXT_IN = 5;
+const PREV_IN = 6;
+const INITIAL_CAPACITY = 1024;
+const MAX_RECORD_ID = 0xffffffff;
 /** Measured V8 cost of one entry of a Map<number, number> (the out-list heads). */
 const BYTES_PER_HEAD = 37;
-const BYTES_PER_EDGE = 8 + 4 + 1 + 1 + 4 * 4;
 
 export class EdgePool {
-  private src = new Float64Array(INITIAL_CAPACITY);
-  private ref = new Int32Array(INITIAL_CAPACITY);
-  private kind = new Uint8Array(INITIAL_CAPACITY);
-  private laneArr = new Uint8Array(INITIAL_CAPACITY);
-  private nextOutArr = new Int32Array(INITIAL_CAPACITY);
-  private prevOutArr = new Int32Array(INITIAL_CAPACITY);
-  private nextInArr = new Int32Array(INITIAL_CAPACITY);
-  private prevInArr = new Int32Array(INITIAL_CAPACITY);
+  private cells = new Int32Array(INITIAL_CAPACITY * STRIDE);
   /** Head edge of each reference's incoming list, indexed by reference id. */
   private inHead = new Int32Array(INITIAL_CAPACITY).fill(NONE);
   /** Head edge of each source's outgoing list, per lane. */
   private readonly outHeads: readonly [Map<number, number>, Map<number, number>] = [new Map(), new Map()];
   /** Slots in use or on the free list. */
   private highWater = 0;
-  /** Free slots, chained through nextOut. */
+  /** Free slots, chained through NEXT_OUT. */
   private freeHead = NONE;
   private live = 0;
 
@@ -51,22 +55,24 @@ export class EdgePool {
 
   /** Adds an edge source -> reference of a type code at the head of the source's `lane`, and returns its index. */
   add(sourceId: number, refId: number, typeCode: number, lane: Lane): number {
+    if (!(sourceId >= 0 && sourceId <= MAX_RECORD_ID)) throw new RangeError(`record id ${sourceId} out of the edge pool's range`);
     const e = this.allocate();
-    this.src[e] = sourceId;
-    this.ref[e] = refId;
-    this.kind[e] = typeCode;
-    this.laneArr[e] = lane;
+    const c = this.cells;
+    const b = e * STRIDE;
+    c[b + SRC] = sourceId | 0;
+    c[b + REF] = refId;
+    c[b + TYPE_LANE] = (typeCode << 1) | lane;
     const heads = this.outHeads[lane];
     const outFirst = heads.get(sourceId) ?? NONE;
-    this.prevOutArr[e] = NONE;
-    this.nextOutArr[e] = outFirst;
-    if (outFirst !== NONE) this.prevOutArr[outFirst] = e;
+    c[b + PREV_OUT] = NONE;
+    c[b + NEXT_OUT] = outFirst;
+    if (outFirst !== NONE) c[outFirst * STRIDE + PREV_OUT] = e;
     heads.set(sourceId, e);
     if (refId >= this.inHead.length) this.growRefs(refId + 1);
     const inFirst = this.inHead[refId];
-    this.prevInArr[e] = NONE;
-    this.nextInArr[e] = inFirst;
-    if (inFirst !== NONE) this.prevInArr[inFirst] = e;
+    c[b + PREV_IN] = NONE;
+    c[b + NEXT_IN] = inFirst;
+    if (inFirst !== NONE) c[inFirst * STRIDE + PREV_IN] = e;
     this.inHead[refId] = e;
     this.live++;
     return e;
@@ -74,22 +80,24 @@ export class EdgePool {
 
   /** Removes an edge by index. */
   remove(e: number): void {
-    const sourceId = this.src[e];
-    const refId = this.ref[e];
-    const pOut = this.prevOutArr[e];
-    const nOut = this.nextOutArr[e];
-    const heads = this.outHeads[this.laneArr[e] as Lane];
-    if (pOut !== NONE) this.nextOutArr[pOut] = nOut;
+    const c = this.cells;
+    const b = e * STRIDE;
+    const sourceId = c[b + SRC] >>> 0;
+    const refId = c[b + REF];
+    const pOut = c[b + PREV_OUT];
+    const nOut = c[b + NEXT_OUT];
+    const heads = this.outHeads[(c[b + TYPE_LANE] & 1) as Lane];
+    if (pOut !== NONE) c[pOut * STRIDE + NEXT_OUT] = nOut;
     else if (nOut !== NONE) heads.set(sourceId, nOut);
     else heads.delete(sourceId);
-    if (nOut !== NONE) this.prevOutArr[nOut] = pOut;
-    const pIn = this.prevInArr[e];
-    const nIn = this.nextInArr[e];
-    if (pIn !== NONE) this.nextInArr[pIn] = nIn;
+    if (nOut !== NONE) c[nOut * STRIDE + PREV_OUT] = pOut;
+    const pIn = c[b + PREV_IN];
+    const nIn = c[b + NEXT_IN];
+    if (pIn !== NONE) c[pIn * STRIDE + NEXT_IN] = nIn;
     else this.inHead[refId] = nIn;
-    if (nIn !== NONE) this.prevInArr[nIn] = pIn;
-    this.ref[e] = NONE;
-    this.nextOutArr[e] = this.freeHead;
+    if (nIn !== NONE) c[nIn * STRIDE + PREV_IN] = pIn;
+    c[b + REF] = NONE;
+    c[b + NEXT_OUT] = this.freeHead;
     this.freeHead = e;
     this.live--;
   }
@@ -100,7 +108,7 @@ export class EdgePool {
   }
 
   nextOut(e: number): number {
-    return this.nextOutArr[e];
+    return this.cells[e * STRIDE + NEXT_OUT];
   }
 
   /** First incoming edge of a reference, or NONE. */
@@ -109,19 +117,19 @@ export class EdgePool {
   }
 
   nextIn(e: number): number {
-    return this.nextInArr[e];
+    return this.cells[e * STRIDE + NEXT_IN];
   }
 
   sourceOf(e: number): number {
-    return this.src[e];
+    return this.cells[e * STRIDE + SRC] >>> 0;
   }
 
   refOf(e: number): number {
-    return this.ref[e];
+    return this.cells[e * STRIDE + REF];
   }
 
   typeOf(e: number): number {
-    return this.kind[e];
+    return this.cells[e * STRIDE + TYPE_LANE] >> 1;
   }
 
   /** Ids of the sources that have outgoing edges (in any lane), each once. */
@@ -130,28 +138,21 @@ export class EdgePool {
   }
 
   approxBytes(): number {
-    return this.src.length * BYTES_PER_EDGE + this.inHead.length * 4 + (this.outHeads[0].size + this.outHeads[1].size) * BYTES_PER_HEAD;
+    return this.cells.byteLength + this.inHead.byteLength + (this.outHeads[0].size + this.outHeads[1].size) * BYTES_PER_HEAD;
   }
 
   private allocate(): number {
     if (this.freeHead !== NONE) {
       const e = this.freeHead;
-      this.freeHead = this.nextOutArr[e];
+      this.freeHead = this.cells[e * STRIDE + NEXT_OUT];
       return e;
     }
-    if (this.highWater === this.src.length) this.growEdges(Math.ceil(this.src.length * 1.5));
+    if (this.highWater * STRIDE === this.cells.length) {
+      const next = new Int32Array(Math.ceil((this.cells.length / STRIDE) * 1.5) * STRIDE);
+      next.set(this.cells);
+      this.cells = next;
+    }
     return this.highWater++;
-  }
-
-  private growEdges(capacity: number): void {
-    this.src = grown(this.src, new Float64Array(capacity));
-    this.ref = grown(this.ref, new Int32Array(capacity));
-    this.kind = grown(this.kind, new Uint8Array(capacity));
-    this.laneArr = grown(this.laneArr, new Uint8Array(capacity));
-    this.nextOutArr = grown(this.nextOutArr, new Int32Array(capacity));
-    this.prevOutArr = grown(this.prevOutArr, new Int32Array(capacity));
-    this.nextInArr = grown(this.nextInArr, new Int32Array(capacity));
-    this.prevInArr = grown(this.prevInArr, new Int32Array(capacity));
   }
 
   private growRefs(min: number): void {
@@ -159,9 +160,4 @@ export class EdgePool {
     next.set(this.inHead);
     this.inHead = next;
   }
-}
-
-function grown<T extends Float64Array | Int32Array | Uint8Array>(from: T, to: T): T {
-  to.set(from);
-  return to;
 }

@@ -3,7 +3,7 @@ import { TargetSet } from './rule.js';
 import { arr, field, obj, str, type Json } from './wire.js';
 
 /** In-tree volume plugins whose `secretRef.name` names a Secret of the pod's namespace. */
-const SECRET_REF_PLUGINS = ['cephfs', 'cinder', 'flexVolume', 'iscsi', 'rbd', 'scaleIO', 'storageos'] as const;
+const SECRET_REF_PLUGINS: ReadonlySet<string> = new Set(['cephfs', 'cinder', 'flexVolume', 'iscsi', 'rbd', 'scaleIO', 'storageos']);
 
 /**
  * Everything a pod spec names in its own namespace: ConfigMaps, Secrets,
@@ -42,18 +42,42 @@ export function podSpecTargets(spec: Json | undefined, namespace: string, podNam
   for (const v of arr(spec.volumes)) {
     const vol = obj(v);
     if (!vol) continue;
-    add('ConfigMap', field(field(vol, 'configMap'), 'name'));
-    add('Secret', field(field(vol, 'secret'), 'secretName'));
-    add('PersistentVolumeClaim', field(field(vol, 'persistentVolumeClaim'), 'claimName'));
-    for (const s of arr(field(field(vol, 'projected'), 'sources'))) {
-      add('ConfigMap', field(field(s, 'configMap'), 'name'));
-      add('Secret', field(field(s, 'secret'), 'name'));
+    // a volume has its name and one source: dispatch on the keys present rather than probing every plugin
+    for (const source in vol) {
+      const src = vol[source];
+      switch (source) {
+        case 'name':
+          break;
+        case 'configMap':
+          add('ConfigMap', field(src, 'name'));
+          break;
+        case 'secret':
+          add('Secret', field(src, 'secretName'));
+          break;
+        case 'persistentVolumeClaim':
+          add('PersistentVolumeClaim', field(src, 'claimName'));
+          break;
+        case 'projected':
+          for (const p of arr(field(src, 'sources'))) {
+            add('ConfigMap', field(field(p, 'configMap'), 'name'));
+            add('Secret', field(field(p, 'secret'), 'name'));
+          }
+          break;
+        case 'azureFile':
+          add('Secret', field(src, 'secretName'));
+          break;
+        case 'csi':
+          add('Secret', field(field(src, 'nodePublishSecretRef'), 'name'));
+          break;
+        case 'ephemeral': {
+          const volName = str(vol.name);
+          if (podName && volName && obj(src)) add('PersistentVolumeClaim', `${podName}-${volName}`);
+          break;
+        }
+        default:
+          if (SECRET_REF_PLUGINS.has(source)) add('Secret', field(field(src, 'secretRef'), 'name'));
+      }
     }
-    add('Secret', field(field(vol, 'azureFile'), 'secretName'));
-    for (const plugin of SECRET_REF_PLUGINS) add('Secret', field(field(field(vol, plugin), 'secretRef'), 'name'));
-    add('Secret', field(field(field(vol, 'csi'), 'nodePublishSecretRef'), 'name'));
-    const volName = str(vol.name);
-    if (podName && volName && obj(vol.ephemeral)) add('PersistentVolumeClaim', `${podName}-${volName}`);
   }
 
   for (const list of [spec.containers, spec.initContainers, spec.ephemeralContainers]) {
@@ -61,8 +85,10 @@ export function podSpecTargets(spec: Json | undefined, namespace: string, podNam
       const container = obj(c);
       if (!container) continue;
       for (const e of arr(container.env)) {
-        add('ConfigMap', field(field(field(e, 'valueFrom'), 'configMapKeyRef'), 'name'));
-        add('Secret', field(field(field(e, 'valueFrom'), 'secretKeyRef'), 'name'));
+        const valueFrom = field(e, 'valueFrom');
+        if (valueFrom === undefined) continue; // the usual `value: ...` entry
+        add('ConfigMap', field(field(valueFrom, 'configMapKeyRef'), 'name'));
+        add('Secret', field(field(valueFrom, 'secretKeyRef'), 'name'));
       }
       for (const e of arr(container.envFrom)) {
         add('ConfigMap', field(field(e, 'configMapRef'), 'name'));
