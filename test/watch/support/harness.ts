@@ -6,6 +6,7 @@ import { collectionPath } from '../../../src/kube/kinds.js';
 import type { KubeObject } from '../../../src/kube/types.js';
 import { createCertificateAuthority } from '../../../src/sim/ca.js';
 import { startSimCluster, type SimClusterTuning } from '../../../src/sim/cluster.js';
+import type { SimStoreInternals } from '../../../src/sim/store.js';
 import type { SimCertificateAuthority, SimCluster, SimClusterOptions, SimRequestRecord } from '../../../src/sim/types.js';
 import { Reflector, type ReflectorOptions } from '../../../src/watch/reflector.js';
 import { newWatchListSupport } from '../../../src/watch/watchListSupport.js';
@@ -53,9 +54,18 @@ export function reflectorFor(options: Pick<ReflectorOptions, 'client' | 'kind' |
   return new Reflector({ watchList: newWatchListSupport(), ...FAST, ...options });
 }
 
-/** key -> resourceVersion of what the simulated server holds for a kind. */
+/**
+ * key -> resourceVersion of what the simulated server holds for a kind. Reads
+ * the sim's stored snapshot (no JSON parsing: tests poll this while the
+ * reflectors under test need the CPU).
+ */
 export function serverState(sim: SimCluster, kind: KindInfo): Map<string, string> {
-  return new Map(sim.store.list(`${kind.group ? `${kind.group}/` : ''}${kind.kind}`).map((o: KubeObject) => [objectKey(o), o.metadata.resourceVersion ?? '']));
+  const ref = `${kind.group ? `${kind.group}/` : ''}${kind.kind}`;
+  const internals = sim.store as unknown as Partial<Pick<SimStoreInternals, 'currentSnapshot'>>;
+  if (typeof internals.currentSnapshot === 'function') {
+    return new Map(internals.currentSnapshot(sim.store.kind(ref)).map((so) => [`${so.namespace ?? ''}/${so.name}`, String(so.rv)]));
+  }
+  return new Map(sim.store.list(ref).map((o: KubeObject) => [objectKey(o), o.metadata.resourceVersion ?? '']));
 }
 
 /** Polls `cond` until it holds; throws with `describe()` after `timeoutMs`. */
