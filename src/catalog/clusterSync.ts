@@ -96,6 +96,8 @@ export class ClusterSync {
   private readonly tuning: ReflectorTuning;
   private readonly controller = new AbortController();
   private readonly watched = new Map<string, Watched>();
+  /** Kinds no longer selected whose reflector is stopping and whose objects are being dropped. */
+  private readonly dropping = new Map<string, Promise<void>>();
   private skipped: SkippedKind[] = [];
   private phase: ClusterSyncPhase = 'discovering';
   private discoveryError: string | undefined;
@@ -244,14 +246,19 @@ export class ClusterSync {
       if (selectedKeys.has(key)) continue;
       this.watched.delete(key);
       this.log.info({ kind: key }, 'kind no longer served; dropping its objects');
-      void w.reflector.stop().then(() => {
+      const dropped = w.reflector.stop().then(() => {
         try {
+          // An empty replace: the sink emits DELETED for every object it holds of the kind.
           w.sink.beginReplace();
           w.sink.endReplace(w.reflector.status().resourceVersion ?? '');
         } catch (err) {
           this.log.error({ kind: key, err: describeError(err) }, 'could not drop the objects of a removed kind');
         }
       });
+      const tracked = dropped.finally(() => {
+        if (this.dropping.get(key) === tracked) this.dropping.delete(key);
+      });
+      this.dropping.set(key, tracked);
     }
     let added = 0;
     for (const kind of selection.kinds) {
@@ -284,7 +291,10 @@ export class ClusterSync {
       onStatusChange: (s) => this.onReflectorStatus(entry, s),
     });
     this.watched.set(key, entry);
-    entry.reflector.start();
+    // A kind that comes back while its old objects are being dropped starts after the drop.
+    const dropping = this.dropping.get(key);
+    if (dropping) void dropping.then(() => this.watched.get(key) === entry && !this.signal.aborted && entry.reflector.start());
+    else entry.reflector.start();
   }
 
   private onReflectorStatus(entry: Watched, s: ReflectorStatus): void {

@@ -11,6 +11,7 @@ import { FAST, clientFor, connectionFor, diffStates, serverState, waitFor, start
 import { RecordingSinks } from '../watch/support/recordingSink.js';
 
 const POD = BUILTIN_KINDS.find((k) => k.kind === 'Pod')!;
+const CONFIGMAP = BUILTIN_KINDS.find((k) => k.kind === 'ConfigMap')!;
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -119,6 +120,61 @@ describe('ClusterSync', () => {
     expect(diffStates(store.sinks.get(POD)!.snapshot(), serverState(s, POD))).toBe('');
     expect(deriveStatus({ state: 'ok' }, last)).toBe('DEGRADED');
     expect(cs.status().phase).toBe('syncing');
+  });
+
+  it('rediscovery starts reflectors for kinds that appear and drops (with their objects) kinds that vanish', async () => {
+    const s = await sim({ objects: 0 });
+    for (const name of ['w1', 'w2']) s.store.create('widgets', { apiVersion: 'example.kubeatlas.io/v1', kind: 'Widget', metadata: { name, namespace: 'default' }, spec: { size: 1 } });
+    const c = clientFor(s);
+    cleanups.push(() => c.close());
+    // The CRD's group is hidden from discovery until `crdInstalled` (as before a CRD is installed, and after it is deleted).
+    let crdInstalled = false;
+    const discovering: KubeClient = {
+      clusterId: c.clusterId,
+      server: c.server,
+      stream: (req) => c.stream(req),
+      request: async (req) => {
+        const res = await c.request(req);
+        if (req.path !== '/apis' || crdInstalled) return res;
+        const doc = JSON.parse(res.body.toString('utf8')) as { items?: Array<{ metadata?: { name?: string } }>; groups?: Array<{ name?: string }> };
+        if (doc.items) doc.items = doc.items.filter((g) => g.metadata?.name !== 'example.kubeatlas.io');
+        if (doc.groups) doc.groups = doc.groups.filter((g) => g.name !== 'example.kubeatlas.io');
+        return { ...res, body: Buffer.from(JSON.stringify(doc)) };
+      },
+    };
+    const t = target('c6', discovering, { kinds: ['configmaps', 'widgets.example.kubeatlas.io'] });
+    const store = new RecordingStore();
+    const cs = start(t, store, { rediscoverIntervalMs: 200 });
+    await waitFor(() => t.reports.at(-1)?.kindsSynced === 1, 5000);
+    expect(t.reports.at(-1)!.failingKinds).toEqual([{ kind: 'widgets.example.kubeatlas.io', reason: expect.stringMatching(/unknown kind/) }]);
+
+    crdInstalled = true;
+    await waitFor(() => t.reports.at(-1)?.kindsSynced === 2, 5000, () => JSON.stringify(t.reports.at(-1)));
+    expect(t.reports.at(-1)).toMatchObject({ kindsTotal: 2, failingKinds: [], objects: serverState(s, CONFIGMAP).size + 2 });
+    const widgets = () => store.sinks.get('example.kubeatlas.io/Widget')!;
+    expect([...widgets().objects.keys()].sort()).toEqual(['default/w1', 'default/w2']);
+
+    crdInstalled = false;
+    await waitFor(() => cs.status().reflectors.length === 1 && widgets().objects.size === 0, 5000);
+    expect(widgets().changes.filter((ch) => ch.kind === 'example.kubeatlas.io/Widget').map((ch) => ch.type)).toEqual(['ADDED', 'ADDED', 'DELETED', 'DELETED']);
+    await waitFor(() => t.reports.at(-1)?.failingKinds.length === 1, 2000);
+  });
+
+  it('reports the cluster stale while synced kinds cannot watch, and fresh again once they do', async () => {
+    const s = await sim({ objects: 0 });
+    const c = clientFor(s);
+    cleanups.push(() => c.close());
+    const t = target('c7', c, { kinds: ['configmaps', 'secrets'] });
+    const cs = start(t, new RecordingStore(), { staleAfterMs: 300 });
+    expect(await cs.whenSynced()).toBe(true);
+    await waitFor(() => t.reports.at(-1)?.kindsSynced === 2, 2000);
+    expect(t.reports.at(-1)!.stale).toBe(false);
+    await s.stop();
+    await waitFor(() => t.reports.at(-1)?.stale === true, 5000);
+    expect(deriveStatus({ state: 'ok' }, t.reports.at(-1))).toBe('DEGRADED');
+    await s.start();
+    await waitFor(() => t.reports.at(-1)?.stale === false, 5000);
+    expect(deriveStatus({ state: 'ok' }, t.reports.at(-1))).toBe('READY');
   });
 
   it('caps concurrent initial lists per cluster', async () => {
