@@ -1,0 +1,117 @@
+/**
+ * Bench child: one kubeatlas process under measurement (src/app.ts
+ * `startApp`, configured from a YAML file through `loadConfig` as `npm start`
+ * does), with nothing else in it, so its RSS is kubeatlas's alone. Driven
+ * over IPC (bench/lib/kubeatlasProcess.ts):
+ *
+ * - start: writes the config file, starts the app (HTTP server on an
+ *   ephemeral port), answers its GraphQL URL;
+ * - memory: process.memoryUsage() after full GCs (the child runs with --expose-gc);
+ * - add + waitReady: registers clusters as the addCluster mutation does
+ *   (ClusterRegistry.add, same pacing as config-file clusters) and measures,
+ *   from inside the process, when each reaches READY;
+ * - stats: objects in the store, relation edges, event-bus subscriptions;
+ * - usage: CPU time, time waiting for a CPU, RSS.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { loadConfig } from '../../src/config/index.js';
+import { startApp, type App } from '../../src/app.js';
+import { serveRpc, settledMemory } from '../lib/rpcServer.js';
+import { processUsage } from '../lib/usage.js';
+import type { ReadyReport } from '../lib/kubeatlasTypes.js';
+
+let app: App | undefined;
+let dir: string | undefined;
+let addedAt = 0;
+const readyAt = new Map<string, number>();
+/** Status changes per cluster, ms after `add` (where the time to READY goes). */
+const timeline = new Map<string, Array<{ status: string; ms: number }>>();
+
+function running(): App {
+  if (!app) throw new Error('kubeatlas is not started');
+  return app;
+}
+
+async function start(params: { config: Record<string, unknown> }): Promise<{ url: string }> {
+  dir = mkdtempSync(join(tmpdir(), 'kubeatlas-bench-'));
+  const file = join(dir, 'kubeatlas.yaml');
+  const config = { port: 0, host: '127.0.0.1', stateFile: join(dir, 'clusters.json'), demo: { enabled: false }, logLevel: 'error', ...params.config };
+  writeFileSync(file, stringify(config), { mode: 0o600 });
+  app = await startApp({ config: loadConfig({ argv: ['--config', file], env: {}, cwd: dir }) });
+  app.registry.onEvent((e) => {
+    if (e.type !== 'STATUS_CHANGED' || !e.cluster) return;
+    const list = timeline.get(e.clusterId) ?? [];
+    list.push({ status: e.cluster.status, ms: Math.round(performance.now() - addedAt) });
+    timeline.set(e.clusterId, list);
+    if (e.cluster.status === 'READY' && !readyAt.has(e.clusterId)) readyAt.set(e.clusterId, performance.now());
+  });
+  return { url: app.server!.url };
+}
+
+async function memory(): Promise<NodeJS.MemoryUsage> {
+  return settledMemory();
+}
+
+/** Registers the clusters (validation, persistence, background connect); the clock for waitReady starts here. */
+async function add(params: { specs: Array<Record<string, unknown>> }): Promise<null> {
+  const a = running();
+  addedAt = performance.now();
+  for (const s of params.specs) {
+    readyAt.delete(String(s.clusterId));
+    timeline.delete(String(s.clusterId));
+  }
+  for (const s of params.specs) await a.registry.add(s);
+  return null;
+}
+
+/** Waits until every cluster in `ids` is READY (or `timeoutMs` passes). */
+async function waitReady(params: { ids: string[]; timeoutMs: number }): Promise<ReadyReport> {
+  const a = running();
+  const deadline = performance.now() + params.timeoutMs;
+  for (;;) {
+    for (const id of params.ids) {
+      if (!readyAt.has(id) && a.registry.get(id)?.info().status === 'READY') readyAt.set(id, performance.now());
+    }
+    const done = params.ids.every((id) => readyAt.has(id));
+    if (done || performance.now() > deadline) {
+      const perCluster = params.ids.map((id) => {
+        const info = a.registry.get(id)?.info();
+        const sync = a.catalog.sync(id)?.status();
+        const kinds = sync?.reflectors ?? [];
+        return {
+          id,
+          status: info?.status ?? 'MISSING',
+          readyMs: readyAt.has(id) ? readyAt.get(id)! - addedAt : undefined,
+          objects: info?.sync.objects ?? 0,
+          lastError: info?.lastError,
+          timeline: timeline.get(id) ?? [],
+          slowestKindMs: Math.max(0, ...kinds.map((r) => r.initialSyncMs ?? 0)),
+          kinds: kinds.length,
+        };
+      });
+      const last = Math.max(...perCluster.map((c) => c.readyMs ?? Infinity));
+      return { ready: done, ms: done ? last : performance.now() - addedAt, objects: a.store.size, perCluster };
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+function stats(): { objects: number; edges: number; relationBytes: number; subscriptions: number } {
+  const a = running();
+  const r = a.relations.stats();
+  return { objects: a.store.size, edges: r.edges, relationBytes: r.approxBytes, subscriptions: a.events.stats().subscriptions };
+}
+
+
+async function close(): Promise<void> {
+  const a = app;
+  app = undefined;
+  await a?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  dir = undefined;
+}
+
+serveRpc({ start, memory, add, waitReady, stats, usage: processUsage, close }, close);

@@ -1,0 +1,162 @@
+import * as f from '../lib/format.js';
+import type { FleetEnv } from '../lib/fleetEnv.js';
+import type { EventResults } from '../lib/loadTypes.js';
+import type { ProcessUsage } from '../lib/simTypes.js';
+import type { ResultRow } from '../lib/table.js';
+import type { BenchContext, Scenario, ScenarioOutcome } from './types.js';
+
+/**
+ * Scenario 3 — event latency under churn.
+ *
+ * For each churn rate E (changes/s over all clusters), subscriber count S
+ * and transport (SSE, graphql-ws): S subscribers in the load-client process,
+ * subscriber i following `resourceEvents(filter: {kinds: [Pod], clusters:
+ * [cluster i mod C]})` and selecting the resourceVersion and annotations.
+ * Then the simulators churn at E for the configured seconds. Afterwards:
+ * - expected, per subscriber: the Pod changes its cluster committed between
+ *   the resourceVersion marks taken just before the churn started and just
+ *   after it stopped (counted by the simulator itself);
+ * - received: distinct events with a resourceVersion in that window;
+ *   dropped = expected - received (must be 0);
+ * - latency: receipt time in the client minus the changed-at stamp of the
+ *   write, for the writes that set their own stamp (not a controller's later
+ *   write that kept an old one); 1 ms resolution (the stamp is epoch ms).
+ * CPU of each process over the case shows who was busy.
+ */
+
+const DELIVERY_TIMEOUT_MS = 30_000;
+
+interface EventCase {
+  rate: number;
+  subscribers: number;
+  transport: 'sse' | 'ws';
+  seconds: number;
+  podChangesCommitted: number;
+  /** Every change the simulators committed in the window (all kinds: what kubeatlas had to apply). */
+  changesCommitted: number;
+  /** kubeatlas CPU time over the case (churn + delivery) per committed change, µs: load-independent. */
+  kubeatlasCpuPerChangeUs: number;
+  results: EventResults;
+  /** CPU time / wall time of each side over the case; kubeatlasWaiting: its main thread's wait for a CPU / wall time. */
+  cores: { kubeatlas: number; kubeatlasWaiting: number; simulators: number; loadClient: number };
+  deliveryWaitMs: number;
+}
+
+async function waitForSubscriptions(env: FleetEnv, atLeast: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((await env.kubeatlas.stats()).subscriptions < atLeast) {
+    if (Date.now() > deadline) throw new Error(`kubeatlas had fewer than ${atLeast} subscriptions after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function waitForNoSubscriptions(env: FleetEnv, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((await env.kubeatlas.stats()).subscriptions > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+}
+
+async function usageAll(env: FleetEnv): Promise<{ at: number; k: ProcessUsage; sims: ProcessUsage[]; load: ProcessUsage }> {
+  const [k, sims, load] = await Promise.all([env.kubeatlas.usage(), env.sims.usage(), env.load.call<ProcessUsage>('usage')]);
+  return { at: performance.now(), k, sims, load };
+}
+
+async function runCase(ctx: BenchContext, env: FleetEnv, rate: number, subscribers: number, transport: 'sse' | 'ws'): Promise<EventCase> {
+  const names = env.sims.clusters.map((c) => c.name);
+  const clusters = Array.from({ length: subscribers }, (_, i) => names[i % names.length]);
+  ctx.log(`events: ${rate} changes/s, ${subscribers} ${transport} subscriber(s), ${ctx.params.eventSeconds} s`);
+  await env.load.call('subscribe', { url: env.kubeatlas.url, transport, clusters }, 60_000);
+  try {
+    await waitForSubscriptions(env, subscribers, 30_000);
+    const from = await env.sims.beginTracking();
+    const u0 = await usageAll(env);
+    await env.sims.setTotalChurn(rate);
+    await new Promise((r) => setTimeout(r, ctx.params.eventSeconds * 1000));
+    await env.sims.setTotalChurn(0);
+    const to = await env.sims.marks();
+    const windows = Object.fromEntries(names.map((n) => [n, { from: from[n], to: to[n] }]));
+    const changes = await env.sims.podChanges(windows);
+    const expected = Object.fromEntries(names.map((n) => [n, changes[n].count]));
+    // Wait until every subscriber has everything, or until nothing arrives for 5 s (bounded).
+    const waitStart = performance.now();
+    let last = -1;
+    let lastProgress = performance.now();
+    for (;;) {
+      const got = await env.load.call<number[]>('receivedInWindow', { windows });
+      const total = got.reduce((s, x) => s + x, 0);
+      if (got.every((x, i) => x >= expected[clusters[i]])) break;
+      if (total !== last) {
+        last = total;
+        lastProgress = performance.now();
+      }
+      if (performance.now() - lastProgress > 5_000 || performance.now() - waitStart > DELIVERY_TIMEOUT_MS) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const deliveryWaitMs = performance.now() - waitStart;
+    const u1 = await usageAll(env);
+    const results = await env.load.call<EventResults>('eventResults', {
+      windows,
+      expected,
+      stampedRvs: Object.fromEntries(names.map((n) => [n, changes[n].stampedRvs])),
+      stampedAt: Object.fromEntries(names.map((n) => [n, changes[n].stampedAt])),
+    });
+    const wall = u1.at - u0.at;
+    const simCpu = u1.sims.reduce((s, u) => s + u.cpuMs, 0) - u0.sims.reduce((s, u) => s + u.cpuMs, 0);
+    return {
+      rate,
+      subscribers,
+      transport,
+      seconds: ctx.params.eventSeconds,
+      podChangesCommitted: Object.values(expected).reduce((s, x) => s + x, 0),
+      changesCommitted: names.reduce((s, n) => s + (to[n] - from[n]), 0),
+      kubeatlasCpuPerChangeUs: ((u1.k.cpuMs - u0.k.cpuMs) * 1000) / Math.max(1, names.reduce((s, n) => s + (to[n] - from[n]), 0)),
+      results,
+      cores: { kubeatlas: (u1.k.cpuMs - u0.k.cpuMs) / wall, kubeatlasWaiting: (u1.k.runQueueMs - u0.k.runQueueMs) / wall, simulators: simCpu / wall, loadClient: (u1.load.cpuMs - u0.load.cpuMs) / wall },
+      deliveryWaitMs,
+    };
+  } finally {
+    await env.sims.setTotalChurn(0).catch(() => undefined);
+    await env.load.call('unsubscribe', null, 30_000).catch(() => undefined);
+    await waitForNoSubscriptions(env, 10_000);
+  }
+}
+
+function row(c: EventCase): ResultRow {
+  const r = c.results;
+  const l = r.latency;
+  const problems = [
+    r.errors ? `${r.errors} stream errors (${r.firstError ?? ''})` : '',
+    r.duplicates ? `${r.duplicates} duplicates` : '',
+    r.unexpected ? `${r.unexpected} unexpected` : '',
+    r.stampMismatches ? `${r.stampMismatches} stamp mismatches` : '',
+  ].filter(Boolean);
+  return {
+    n: 3,
+    scenario: 'Event latency',
+    case: `E=${f.int(c.rate)}/s, S=${c.subscribers}, ${c.transport === 'sse' ? 'SSE' : 'WebSocket'}`,
+    kubeatlas: [
+      `p50 ${f.ms(l.p50)}, p99 ${f.ms(l.p99)}, max ${f.ms(l.max)} (${f.int(l.count)} samples)`,
+      `dropped ${f.int(r.dropped)} of ${f.int(r.expected)} deliveries${r.subscribersShort ? ` (${r.subscribersShort} subscribers short)` : ''}`,
+      ...problems,
+      `CPU cores busy: kubeatlas ${c.cores.kubeatlas.toFixed(2)} (+${c.cores.kubeatlasWaiting.toFixed(2)} waiting for a CPU), sims ${c.cores.simulators.toFixed(2)}, clients ${c.cores.loadClient.toFixed(2)}`,
+    ].join('; '),
+    peer: `${f.int(c.changesCommitted)} changes (${f.int(c.podChangesCommitted)} to pods) committed in ${c.seconds} s; each subscriber follows the pods of 1 cluster; kubeatlas CPU ${f.int(c.kubeatlasCpuPerChangeUs)} µs per change (apply + deliver)`,
+    ratio: '-',
+  };
+}
+
+export const eventLatency: Scenario = {
+  name: 'events',
+  n: 3,
+  title: 'Event latency from the apiserver write to the subscriber, SSE and WebSocket',
+  usesFleet: true,
+  async run(ctx): Promise<ScenarioOutcome> {
+    const env = await ctx.fleet();
+    const cases: EventCase[] = [];
+    for (const rate of ctx.params.eventRates) {
+      for (const subscribers of ctx.params.subscribers) {
+        for (const transport of ctx.params.transports) cases.push(await runCase(ctx, env, rate, subscribers, transport));
+      }
+    }
+    return { rows: cases.map(row), data: { cases } };
+  },
+};
