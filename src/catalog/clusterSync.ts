@@ -81,8 +81,13 @@ interface Watched {
  * Discovery that fails for transport reasons is retried with backoff; when
  * discovery is refused (401/403) the built-in set is watched as is. Kinds the
  * server lacks or forbids are reported in `failingKinds`, never fatal.
- * `stop()` (or the handle's signal) stops every reflector within a bounded
- * time; the store's objects are left for the caller to remove.
+ * Discovery runs again every `rediscoverIntervalMs`: a kind that appears (a
+ * CRD installed) gets a reflector; a kind that is no longer selected has its
+ * reflector stopped and its objects dropped from the store (DELETED each).
+ * Nothing is reported before the first discovery ends (an empty report would
+ * read as "all synced"). `stop()` (or the handle's signal) stops every
+ * reflector within a bounded time; the store's objects are left for the
+ * caller to remove.
  */
 export class ClusterSync {
   readonly clusterId: string;
