@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { X509Certificate } from 'node:crypto';
 import { statSync } from 'node:fs';
 import type { RequestOptions } from 'node:https';
@@ -86,6 +87,8 @@ export class ClusterConnection implements KubeClient {
   private base: { origin: string; basePath: string } | undefined;
 
   constructor(opts: ClusterConnectionOptions) {
+    // Requests and watch streams of every reflector listen to the connection's lifetime.
+    setMaxListeners(0, this.lifetime.signal);
     this.opts = opts;
     this.spec = opts.spec;
     this.clusterId = opts.spec.clusterId;

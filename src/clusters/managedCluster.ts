@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { ClusterSpec } from '../config/clusterSpecSchema.js';
 import type { InClusterSettings } from '../config/clusterMaterial.js';
 import { logger, type Logger } from '../util/logger.js';
@@ -52,6 +53,8 @@ export class ManagedCluster implements ClusterHandle {
   private lastVersion: string | undefined;
 
   constructor(opts: ManagedClusterOptions) {
+    // Every reflector of the cluster (one per kind) listens to this signal: more than Node's default 10.
+    setMaxListeners(0, this.lifetime.signal);
     this.opts = opts;
     this.spec = opts.spec;
     this.id = opts.spec.clusterId;
