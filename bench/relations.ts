@@ -31,7 +31,10 @@
  * - correctness at scale: the graph maintained incrementally on B equals the
  *   graph built from scratch on A (both stores received the same changes);
  * - query latency (p50/p99/max) of relations() and related(depth 2) on
- *   random pods.
+ *   random pods, after dropping store A and the generated objects so that
+ *   the heap (and GC pauses) are those of a server holding one catalog;
+ *   wall-clock and process CPU time (the latter is not inflated when the OS
+ *   schedules other processes in the middle of a query).
  */
 import { Session } from 'node:inspector/promises';
 import { performance } from 'node:perf_hooks';
@@ -278,7 +281,7 @@ async function main(): Promise<void> {
   say(`generated ${total} objects (${data.length} kinds) in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 
   // ---- load: A without graph, B with graph, alternating in chunks of each kind
-  const a = new Feeder(new ResourceStore());
+  let a: Feeder = new Feeder(new ResourceStore());
   const b = new Feeder(new ResourceStore());
   const graph = new RelationGraph(b.store);
   const loadA: number[] = [];
@@ -323,6 +326,7 @@ async function main(): Promise<void> {
   });
   const churnPhase = overheadOf(churnSamples, churnA, churnB);
   const sumChurnA = churnA.reduce((x, y) => x + y, 0);
+  const changeCount = changes.length;
   const mix = new Map<string, number>();
   for (const c of changes) mix.set(c.label, (mix.get(c.label) ?? 0) + 1);
   say(`churn: ${changes.length} changes (${[...mix].map(([k, v]) => `${k} ${v}`).join(', ')}); store alone ${((sumChurnA * 1000) / changes.length).toFixed(1)} µs CPU/change`);
@@ -353,7 +357,7 @@ async function main(): Promise<void> {
   say(`memory: graph heap ${(graphBytes / 1048576).toFixed(1)} MiB = ${heapPerEdge.toFixed(1)} bytes/edge (approxBytes says ${(stats.approxBytes / stats.edges).toFixed(1)})`);
   say(`incremental graph (B) == rebuilt graph (A): ${equal}`);
 
-  // ---- queries on random pods
+  // ---- queries on random pods, on a heap like a server's: store B and its graph only
   const pods: ResourceRecord[] = [];
   const podKind = data.find((d) => kindKey(d.kind) === 'Pod')!;
   const rnd = prng(opts.seed);
@@ -362,28 +366,49 @@ async function main(): Promise<void> {
     const r = b.store.get(CLUSTER, 'Pod', o.metadata.namespace ?? '', o.metadata.name ?? '');
     if (r) pods.push(r);
   }
+  data.length = 0;
+  changes.length = 0;
+  a = new Feeder(new ResourceStore());
+  gc();
   const shapes: Array<{ name: string; run: (r: ResourceRecord) => number }> = [
     { name: 'relations(BOTH)', run: (r) => graph.relations(r, { direction: 'BOTH' }).length },
     { name: 'related(depth 2, OUTGOING)', run: (r) => graph.related(r, { direction: 'OUTGOING', depth: 2 }).length },
     { name: 'related(depth 2, BOTH)', run: (r) => graph.related(r, { direction: 'BOTH', depth: 2 }).length },
   ];
-  const queries: Array<{ name: string; p50Ms: number; p99Ms: number; maxMs: number; avgResults: number; limitExceeded: number }> = [];
+  const queries: Array<{ name: string; p50Ms: number; p99Ms: number; maxMs: number; cpuP50Ms: number; cpuP99Ms: number; avgResults: number; limitExceeded: number }> = [];
   for (const shape of shapes) {
     for (const r of pods.slice(0, 200)) tryRun(shape.run, r); // warm-up
     const times: number[] = [];
+    const cpuTimes: number[] = [];
     let results = 0;
     let limited = 0;
     for (const r of pods) {
+      const c0 = process.cpuUsage();
       t = performance.now();
       const n = tryRun(shape.run, r);
       times.push(performance.now() - t);
+      const c = process.cpuUsage(c0);
+      cpuTimes.push((c.user + c.system) / 1000);
       if (n < 0) limited++;
       else results += n;
     }
     times.sort((x, y) => x - y);
-    const q = { name: shape.name, p50Ms: quantile(times, 0.5), p99Ms: quantile(times, 0.99), maxMs: times[times.length - 1], avgResults: results / Math.max(1, pods.length - limited), limitExceeded: limited };
+    cpuTimes.sort((x, y) => x - y);
+    const q = {
+      name: shape.name,
+      p50Ms: quantile(times, 0.5),
+      p99Ms: quantile(times, 0.99),
+      maxMs: times[times.length - 1],
+      cpuP50Ms: quantile(cpuTimes, 0.5),
+      cpuP99Ms: quantile(cpuTimes, 0.99),
+      avgResults: results / Math.max(1, pods.length - limited),
+      limitExceeded: limited,
+    };
     queries.push(q);
-    say(`query ${q.name}: p50 ${q.p50Ms.toFixed(3)} ms, p99 ${q.p99Ms.toFixed(3)} ms, max ${q.maxMs.toFixed(2)} ms, avg ${q.avgResults.toFixed(1)} results, LIMIT_EXCEEDED ${limited}/${pods.length}`);
+    say(
+      `query ${q.name}: wall p50 ${q.p50Ms.toFixed(3)} ms, p99 ${q.p99Ms.toFixed(3)} ms, max ${q.maxMs.toFixed(2)} ms; CPU p50 ${q.cpuP50Ms.toFixed(3)} ms, p99 ${q.cpuP99Ms.toFixed(3)} ms; ` +
+        `avg ${q.avgResults.toFixed(1)} results, LIMIT_EXCEEDED ${limited}/${pods.length}`,
+    );
   }
   graph.close();
 
@@ -393,7 +418,7 @@ async function main(): Promise<void> {
         {
           objects: total,
           load,
-          churn: { changes: changes.length, mix: Object.fromEntries(mix), storeUsPerChange: (sumChurnA * 1000) / changes.length, ...churnPhase },
+          churn: { changes: changeCount, mix: Object.fromEntries(mix), storeUsPerChange: (sumChurnA * 1000) / changeCount, ...churnPhase },
           graph: { edges: stats.edges, unresolved: stats.unresolved, buildMs, heapBytesPerEdge: heapPerEdge, approxBytesPerEdge: stats.approxBytes / stats.edges, incrementalEqualsRebuilt: equal },
           queries,
         },

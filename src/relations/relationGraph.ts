@@ -259,7 +259,9 @@ export class RelationGraph {
     this.updateRuleEdges(record, kk, o);
     if (SELECTOR_KIND_KEYS.has(kk)) this.updateSelector(record, kk, o);
     if (kk === SELECTED_KIND_KEY && (type === 'ADDED' || previous === undefined || !sameLabels(previous.labels, record.labels))) {
-      this.setPodSelections(record, this.selectors.matching(record.clusterId, record.namespace, record.labels));
+      const selecting = this.selectors.matching(record.clusterId, record.namespace, record.labels);
+      // a pod just ADDED has no SELECTS edges yet (those of an earlier incarnation went with its DELETED)
+      if (type !== 'ADDED' || selecting.length > 0) this.setPodSelections(record, selecting);
     }
   }
 
@@ -323,13 +325,12 @@ export class RelationGraph {
     const old: number[] = [];
     for (let e = this.edges.firstOut(sourceId, RULE_LANE); e !== NONE; e = this.edges.nextOut(e)) old.push(e);
     const packed: number[] = [];
-    const seen = new Set<number>();
+    const seen = targets.length > 32 ? new Set<number>() : undefined; // a handful of targets: a linear scan beats a Set
     for (let j = 0; j < targets.length; j++) {
       const p = packEdge(this.refs.intern(clusterId, targets[j]), codes[j]);
-      if (!seen.has(p)) {
-        seen.add(p);
-        packed.push(p);
-      }
+      if (seen ? seen.has(p) : packed.includes(p)) continue;
+      seen?.add(p);
+      packed.push(p);
     }
     // each link goes to the head of the lane: link the last first so that the lane reads in rule order
     for (let j = packed.length - 1; j >= 0; j--) this.link(sourceId, packedRef(packed[j]), packedType(packed[j]), RULE_LANE);
