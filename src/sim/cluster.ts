@@ -80,7 +80,7 @@ export async function startSimCluster(opts: SimClusterOptions & SimClusterTuning
   // The garbage collector indexes ownerReferences from the change stream, so it starts before any object exists.
   const gc = startGarbageCollector(store);
   if (store.registry.find('customresourcedefinitions')) store.create('customresourcedefinitions', widgetCrd(), 'kube-apiserver');
-  bootstrapCluster(store, { clusterName: opts.name, seed });
+  bootstrapCluster(store, { clusterName: opts.name, seed, caPem: ca.certPem });
   if ((opts.objects ?? 0) > 0) seedWorkload(store, { clusterName: opts.name, seed, objects: opts.objects! });
 
   const adminToken = randomBytes(24).toString('base64url');

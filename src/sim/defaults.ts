@@ -148,12 +148,15 @@ function defaultPodOnCreate(pod: Obj): void {
   setDefault(status, 'qosClass', qosClass(spec));
 }
 
+/**
+ * Allocates ClusterIPs from 10.104.0.0/13, inside the default service CIDR
+ * 10.96.0.0/12 but clear of the addresses the bootstrap (10.96.0.1 kubernetes,
+ * 10.96.0.10 kube-dns) and the seeded workload (10.100.0.0 and up) assign.
+ */
 let nextServiceIp = 1;
-
-/** Allocates ClusterIPs from 10.96.0.0/12, like the default service CIDR. */
 function allocateClusterIp(): string {
   const n = nextServiceIp++;
-  return `10.${96 + ((n >> 16) & 15)}.${(n >> 8) & 255}.${n & 255}`;
+  return `10.${104 + ((n >> 16) & 7)}.${(n >> 8) & 255}.${n & 255}`;
 }
 
 function defaultService(svc: Obj): void {
