@@ -90,7 +90,8 @@ export class SimApiServer {
     server.requestTimeout = 0;
     server.headersTimeout = 60_000;
     server.keepAliveTimeout = 90_000;
-    server.on('secureConnection', (sock: Socket) => {
+    // Track raw connections, not only finished handshakes: stop() must also cut one mid-handshake.
+    server.on('connection', (sock: Socket) => {
       this.sockets.add(sock);
       sock.on('close', () => this.sockets.delete(sock));
     });

@@ -287,9 +287,12 @@ class MemoryStore implements SimStoreInternals {
   }
 
   compact(): void {
+    // A compaction is never the last thing a busy etcd does: move the revision on (as lease
+    // renewals would) and compact at it, so every token and exact read handed out so far
+    // expires while a fresh list at the new revision can still page.
+    this.rv++;
     this.resetWatchCache();
-    // Everything handed out so far is gone: continue tokens and exact reads at any earlier RV expire.
-    this.compactEtcd(this.rv + 1);
+    this.compactEtcd(this.rv);
   }
 
   compactEtcd(rv: number): void {
