@@ -6,7 +6,7 @@ import { Registry, collectDefaultMetrics, Counter, Gauge, Histogram, type Counte
  * so that a metric is registered once however often a module is imported.
  */
 export const metricsRegistry = new Registry();
-collectDefaultMetrics({ register: metricsRegistry, prefix: 'kubeatlas_process_' });
+collectDefaultMetrics({ register: metricsRegistry, prefix: 'kubeatlas_' });
 
 export function counter<T extends string>(cfg: Omit<CounterConfiguration<T>, 'registers'>): Counter<T> {
   const existing = metricsRegistry.getSingleMetric(cfg.name);
