@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import pretty from 'pino-pretty';
 
 export type { Logger };
 
@@ -14,11 +15,21 @@ const REDACT_PATHS = [
 
 let root: Logger | undefined;
 
-/** The process-wide root logger. Level from KUBEATLAS_LOG_LEVEL (default info; "silent" in tests). */
+/**
+ * The process-wide root logger. Level from KUBEATLAS_LOG_LEVEL (default info;
+ * "silent" in tests). Format from KUBEATLAS_LOG_FORMAT: "json" (one object per
+ * line, for log collectors) or "pretty" (for people); default pretty when
+ * stdout is a terminal, json otherwise.
+ */
 export function rootLogger(): Logger {
   if (!root) {
     const level = process.env.KUBEATLAS_LOG_LEVEL ?? (process.env.VITEST ? 'silent' : 'info');
-    root = pino({ level, base: { service: 'kubeatlas' }, redact: { paths: REDACT_PATHS, censor: '[REDACTED]' } });
+    const options = { level, base: { service: 'kubeatlas' }, redact: { paths: REDACT_PATHS, censor: '[REDACTED]' } };
+    const format = process.env.KUBEATLAS_LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json');
+    root =
+      format === 'pretty'
+        ? pino(options, pretty({ colorize: process.stdout.isTTY, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service,component', messageFormat: '{component}: {msg}', singleLine: true, sync: true }))
+        : pino(options);
   }
   return root;
 }
