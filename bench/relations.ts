@@ -8,20 +8,24 @@
  * without a RelationGraph (A) and to one with a RelationGraph subscribed (B),
  * alternating kind by kind (load), then chunk by chunk (a churn of realistic
  * changes: pod status updates, pods replaced, pod relabels, Service selector
- * edits, ConfigMap and Deployment edits).
+ * edits, ConfigMap and Deployment edits; node Lease renewals and Events
+ * recorded; see CHANGE_TYPES for the mix), then each change type alone.
  *
  * Maintenance overhead is reported two ways:
- * 1. direct (primary): the V8 CPU profiler samples both phases; samples under
- *    the graph's change listener, divided by the samples of the store's own
- *    event processing (sink calls minus the listener). A and B do identical
- *    store work, so the store's own share for B is half of all sink-call
- *    samples outside the listener. Sampling counts only on-CPU time, so it is
- *    not inflated by other processes on a shared machine. GC samples cannot
- *    be attributed to a caller; their share of the phase is printed apart.
- * 2. A/B CPU time (process.cpuUsage) of B's and A's segments: includes GC
- *    the graph causes, but on a loaded machine it is dominated by noise (the
- *    same code measured against itself differs by +-20%); the median of the
- *    per-chunk ratios is printed beside the ratio of the sums.
+ * 1. A/B in separate processes: child processes (each with its own heap,
+ *    like a server's) load the same objects and apply the same mixed churn
+ *    into a store alone (A) and into a store with a RelationGraph (B), in
+ *    ABBA order; overhead = CPU time (process.cpuUsage) of the B runs over
+ *    the A runs, minus one. This charges the graph for everything it costs,
+ *    GC and cache misses included; other processes on a shared machine add
+ *    noise to it.
+ * 2. direct: in this process, stores A and B side by side under the V8 CPU
+ *    profiler; samples under the graph's change listener divided by the
+ *    samples of the store's own event processing (A and B do identical store
+ *    work, so B's own share is half of all sink-call samples outside the
+ *    listener). Sampling counts on-CPU time only, so it is not inflated by
+ *    other processes; GC samples cannot be attributed to a caller and are
+ *    printed as a share of the phase. Also per change type.
  *
  * Also reported:
  * - memory: heap growth (gc()'d before and after) of building a graph over
@@ -36,7 +40,13 @@
  *   wall-clock and process CPU time (the latter is not inflated when the OS
  *   schedules other processes in the middle of a query).
  */
+import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { deserialize, serialize } from 'node:v8';
 import { performance } from 'node:perf_hooks';
 import { kindKey, type KindInfo } from '../src/kube/kinds.js';
 import type { KubeObject } from '../src/kube/types.js';
@@ -80,10 +90,6 @@ interface PhaseOverhead {
   direct: number;
   /** Share of the phase's samples spent in GC (not attributable). */
   gcShare: number;
-  /** (CPU B - CPU A) / CPU A over the whole phase. */
-  cpuRatioOfSums: number;
-  /** Median over segments of CPU B / CPU A - 1. */
-  cpuMedianRatio: number;
   samples: number;
 }
 
@@ -133,8 +139,9 @@ function quantile(sorted: number[], q: number): number {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : 0;
 }
 
-function median(values: number[]): number {
-  return quantile([...values].sort((x, y) => x - y), 0.5);
+function sumOf(runs: ChildResult[], withGraph: boolean): number {
+  const own = runs.filter((r) => r.graph === withGraph);
+  return own.reduce((n, r) => n + r.churnCpuMs, 0) / own.length;
 }
 
 function generate(opts: Options): Array<{ kind: KindInfo; objects: KubeObject[] }> {
@@ -151,54 +158,129 @@ function generate(opts: Options): Array<{ kind: KindInfo; objects: KubeObject[] 
   return out;
 }
 
-/** A reproducible sequence of realistic changes over the generated objects. */
-function churn(data: Array<{ kind: KindInfo; objects: KubeObject[] }>, opts: Options): Change[] {
-  const rnd = prng(opts.seed * 7919);
-  const pick = <T>(list: readonly T[]): T => list[Math.floor(rnd() * list.length)];
-  const byKind = new Map(data.map((d) => [kindKey(d.kind), d]));
-  const pods = byKind.get('Pod')!;
-  const live = [...pods.objects];
-  const services = byKind.get('Service')!;
-  const configMaps = byKind.get('ConfigMap')!;
-  const deployments = byKind.get('apps/Deployment')!;
-  let rv = 10_000_000;
-  let serial = 0;
-  const out: Change[] = [];
-  const bump = (o: KubeObject): KubeObject => ({ ...o, metadata: { ...o.metadata, resourceVersion: String(++rv) } });
-  while (out.length < opts.changes) {
-    const r = rnd();
-    if (r < 0.7) {
-      const i = Math.floor(rnd() * live.length);
-      const p = live[i];
-      const status = { ...(p.status as object), phase: pick(['Running', 'Pending', 'Running']), startTime: new Date(1_800_000_000_000 + rv).toISOString() };
-      live[i] = { ...bump(p), status };
-      out.push({ kind: pods.kind, type: 'MODIFIED', object: live[i], label: 'pod status' });
-    } else if (r < 0.8) {
-      const i = Math.floor(rnd() * live.length);
-      const old = live[i];
-      out.push({ kind: pods.kind, type: 'DELETED', object: bump(old), label: 'pod replaced' });
-      const name = `${old.metadata.generateName ?? `${old.metadata.name}-`}r${++serial}`;
-      live[i] = bump({ ...old, metadata: { ...old.metadata, name, uid: `bench-${serial}` }, spec: { ...(old.spec as object), nodeName: undefined } });
-      out.push({ kind: pods.kind, type: 'ADDED', object: live[i], label: 'pod replaced' });
-    } else if (r < 0.85) {
-      const i = Math.floor(rnd() * live.length);
-      const p = live[i];
-      live[i] = bump({ ...p, metadata: { ...p.metadata, labels: { ...(p.metadata.labels ?? {}), canary: String(rnd() < 0.5) } } });
-      out.push({ kind: pods.kind, type: 'MODIFIED', object: live[i], label: 'pod relabel' });
-    } else if (r < 0.9) {
-      const s = pick(services.objects);
-      const sel = (s.spec as { selector?: Record<string, string> }).selector;
-      const selector = sel && rnd() < 0.5 ? { ...sel, canary: 'true' } : sel;
-      out.push({ kind: services.kind, type: 'MODIFIED', object: bump({ ...s, spec: { ...(s.spec as object), selector } }), label: 'service selector' });
-    } else if (r < 0.95) {
-      const c = pick(configMaps.objects);
-      out.push({ kind: configMaps.kind, type: 'MODIFIED', object: bump({ ...c, data: { ...((c.data as object) ?? {}), touched: String(rv) } }), label: 'configmap edit' });
-    } else {
-      const d = pick(deployments.objects);
-      out.push({ kind: deployments.kind, type: 'MODIFIED', object: bump({ ...d, metadata: { ...d.metadata, annotations: { ...(d.metadata.annotations ?? {}), 'bench/touched': String(rv) } } }), label: 'deployment edit' });
+/**
+ * Change types of the churn, with their weights in the mixed sequence. The
+ * weights roughly follow the writes of a busy cluster: kubelets renew their
+ * node Lease every 10 s and report pod status; controllers replace pods and
+ * record Events; edits of specs by people and CD pipelines are rarer.
+ */
+const CHANGE_TYPES = [
+  ['pod status', 0.4],
+  ['lease renewal', 0.2],
+  ['event recorded', 0.1],
+  ['pod replaced', 0.1],
+  ['pod relabel', 0.04],
+  ['service selector', 0.02],
+  ['configmap edit', 0.07],
+  ['deployment edit', 0.07],
+] as const;
+
+type ChangeLabel = (typeof CHANGE_TYPES)[number][0];
+
+/** Reproducible realistic changes over the generated objects; keeps the state it changed, so successive calls continue one history. */
+class ChurnGenerator {
+  private readonly rnd: () => number;
+  private readonly byKind: Map<string, { kind: KindInfo; objects: KubeObject[] }>;
+  private readonly livePods: KubeObject[];
+  private readonly liveEvents: KubeObject[];
+  private rv = 10_000_000;
+  private serial = 0;
+
+  constructor(data: Array<{ kind: KindInfo; objects: KubeObject[] }>, seed: number) {
+    this.rnd = prng(seed * 7919);
+    this.byKind = new Map(data.map((d) => [kindKey(d.kind), d]));
+    this.livePods = [...this.of('Pod').objects];
+    this.liveEvents = [...this.of('Event').objects];
+  }
+
+  /** `count` changes: of one type, or mixed by CHANGE_TYPES weights. */
+  next(count: number, only?: ChangeLabel): Change[] {
+    const out: Change[] = [];
+    while (out.length < count) out.push(...this.one(only ?? this.pickType()));
+    return out;
+  }
+
+  private pickType(): ChangeLabel {
+    let r = this.rnd();
+    for (const [label, weight] of CHANGE_TYPES) {
+      if (r < weight) return label;
+      r -= weight;
+    }
+    return CHANGE_TYPES[0][0];
+  }
+
+  private of(kk: string): { kind: KindInfo; objects: KubeObject[] } {
+    return this.byKind.get(kk)!;
+  }
+
+  private pick<T>(list: readonly T[]): T {
+    return list[Math.floor(this.rnd() * list.length)];
+  }
+
+  private bump(o: KubeObject): KubeObject {
+    return { ...o, metadata: { ...o.metadata, resourceVersion: String(++this.rv) } };
+  }
+
+  private one(label: ChangeLabel): Change[] {
+    const pods = this.of('Pod');
+    const live = this.livePods;
+    const i = Math.floor(this.rnd() * live.length);
+    const p = live[i];
+    switch (label) {
+      case 'pod status': {
+        live[i] = { ...this.bump(p), status: { ...(p.status as object), phase: this.pick(['Running', 'Pending', 'Running']), startTime: new Date(1_800_000_000_000 + this.rv).toISOString() } };
+        return [{ kind: pods.kind, type: 'MODIFIED', object: live[i], label }];
+      }
+      case 'lease renewal': {
+        const leases = this.of('coordination.k8s.io/Lease');
+        const l = this.pick(leases.objects);
+        return [{ kind: leases.kind, type: 'MODIFIED', object: this.bump({ ...l, spec: { ...(l.spec as object), renewTime: new Date(1_800_000_000_000 + this.rv).toISOString() } }), label }];
+      }
+      case 'event recorded': {
+        const events = this.of('Event');
+        const j = Math.floor(this.rnd() * this.liveEvents.length);
+        const old = this.liveEvents[j];
+        const about = { kind: 'Pod', namespace: p.metadata.namespace, name: p.metadata.name, uid: p.metadata.uid, apiVersion: 'v1' };
+        const fresh = this.bump({ ...old, metadata: { ...old.metadata, name: `${p.metadata.name}.bench${++this.serial}`, namespace: p.metadata.namespace, uid: `bench-ev-${this.serial}` }, involvedObject: about });
+        this.liveEvents[j] = fresh;
+        // one Event recorded, one expired (the apiserver's event TTL)
+        return [
+          { kind: events.kind, type: 'ADDED', object: fresh, label },
+          { kind: events.kind, type: 'DELETED', object: this.bump(old), label },
+        ];
+      }
+      case 'pod replaced': {
+        const name = `${p.metadata.generateName ?? `${p.metadata.name}-`}r${++this.serial}`;
+        live[i] = this.bump({ ...p, metadata: { ...p.metadata, name, uid: `bench-${this.serial}` }, spec: { ...(p.spec as object), nodeName: undefined } });
+        return [
+          { kind: pods.kind, type: 'DELETED', object: this.bump(p), label },
+          { kind: pods.kind, type: 'ADDED', object: live[i], label },
+        ];
+      }
+      case 'pod relabel': {
+        live[i] = this.bump({ ...p, metadata: { ...p.metadata, labels: { ...(p.metadata.labels ?? {}), canary: String(this.rnd() < 0.5) } } });
+        return [{ kind: pods.kind, type: 'MODIFIED', object: live[i], label }];
+      }
+      case 'service selector': {
+        const services = this.of('Service');
+        const s = this.pick(services.objects);
+        const sel = (s.spec as { selector?: Record<string, string> }).selector;
+        const selector = sel && this.rnd() < 0.5 ? { ...sel, canary: 'true' } : sel;
+        return [{ kind: services.kind, type: 'MODIFIED', object: this.bump({ ...s, spec: { ...(s.spec as object), selector } }), label }];
+      }
+      case 'configmap edit': {
+        const configMaps = this.of('ConfigMap');
+        const c = this.pick(configMaps.objects);
+        return [{ kind: configMaps.kind, type: 'MODIFIED', object: this.bump({ ...c, data: { ...((c.data as object) ?? {}), touched: String(this.rv) } }), label }];
+      }
+      case 'deployment edit': {
+        const deployments = this.of('apps/Deployment');
+        const d = this.pick(deployments.objects);
+        const annotations = { ...(d.metadata.annotations ?? {}), 'bench/touched': String(this.rv) };
+        return [{ kind: deployments.kind, type: 'MODIFIED', object: this.bump({ ...d, metadata: { ...d.metadata, annotations } }), label }];
+      }
     }
   }
-  return out;
 }
 
 class Feeder {
@@ -247,93 +329,133 @@ function attribute(profile: CpuProfile): { graph: number; store: number; gc: num
   return counts;
 }
 
+/** What a child process measures: CPU time of the load and of the mixed churn, with or without a graph. */
+interface ChildResult {
+  graph: boolean;
+  loadCpuMs: number;
+  churnCpuMs: number;
+}
+
+/** Child mode: load the objects and apply the churn from `file` into one store, with or without a graph, timing CPU. */
+function runChild(file: string, withGraph: boolean): void {
+  const { data, changes } = deserialize(readFileSync(file)) as { data: Array<{ kind: KindInfo; objects: KubeObject[] }>; changes: Change[] };
+  const feeder = new Feeder(new ResourceStore());
+  const graph = withGraph ? new RelationGraph(feeder.store) : undefined;
+  gc();
+  let t0 = cpuMs();
+  for (const { kind, objects } of data) {
+    const sink = feeder.sink(kind);
+    sink.beginReplace();
+    for (const o of objects) sink.replaceItem(o);
+    sink.endReplace('1');
+  }
+  const loadCpuMs = cpuMs() - t0;
+  gc();
+  t0 = cpuMs();
+  for (const c of changes) feeder.sink(c.kind).apply(c.type, c.object);
+  const churnCpuMs = cpuMs() - t0;
+  graph?.close();
+  const result: ChildResult = { graph: withGraph, loadCpuMs, churnCpuMs };
+  console.log(JSON.stringify(result));
+}
+
+/** Runs this script in child mode in a fresh process (its own heap, like a server's) and returns what it measured. */
+function spawnChild(file: string, withGraph: boolean): ChildResult {
+  const script = fileURLToPath(import.meta.url);
+  const run = spawnSync(process.execPath, [...process.execArgv, script, '--child', file, '--graph', withGraph ? '1' : '0'], {
+    encoding: 'utf8',
+    timeout: 20 * 60_000,
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  if (run.status !== 0) throw new Error(`bench child failed (status ${run.status}): ${run.stderr.slice(-2000)}`);
+  const lines = run.stdout.trim().split('\n');
+  return JSON.parse(lines[lines.length - 1]) as ChildResult;
+}
+
 async function main(): Promise<void> {
-  const opts = parseArgs(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  if (argv[0] === '--child') return runChild(argv[1], argv[3] === '1');
+  const opts = parseArgs(argv);
   const say = (s: string) => {
     if (!opts.json) console.log(s);
-  };
-  const session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.setSamplingInterval', { interval: 250 });
-  const profiled = async (fn: () => void) => {
-    await session.post('Profiler.start');
-    fn();
-    const { profile } = (await session.post('Profiler.stop')) as { profile: CpuProfile };
-    return attribute(profile);
-  };
-  const overheadOf = (samples: ReturnType<typeof attribute>, cpuA: number[], cpuB: number[]): PhaseOverhead => {
-    const storeOwnB = samples.store / 2; // A and B do the same store work; the listener's samples are not in `store`
-    const sumA = cpuA.reduce((x, y) => x + y, 0);
-    const sumB = cpuB.reduce((x, y) => x + y, 0);
-    return {
-      direct: samples.graph / storeOwnB,
-      gcShare: samples.gc / samples.total,
-      cpuRatioOfSums: (sumB - sumA) / sumA,
-      cpuMedianRatio: median(cpuA.map((a, i) => cpuB[i] / a - 1)),
-      samples: samples.total,
-    };
   };
 
   let t = performance.now();
   const data = generate(opts);
   const total = data.reduce((n, d) => n + d.objects.length, 0);
   say(`generated ${total} objects (${data.length} kinds) in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  const churner = new ChurnGenerator(data, opts.seed);
+  const mixed = churner.next(opts.changes);
+  const mix = new Map<string, number>();
+  for (const c of mixed) mix.set(c.label, (mix.get(c.label) ?? 0) + 1);
+  say(`churn: ${mixed.length} changes (${[...mix].map(([k, v]) => `${k} ${v}`).join(', ')})`);
 
-  // ---- load: A without graph, B with graph, alternating in chunks of each kind
+  // ---- A/B in separate processes (each with its own heap, as a server would have), in ABBA order
+  const file = join(tmpdir(), `kubeatlas-relations-bench-${process.pid}.bin`);
+  writeFileSync(file, serialize({ data, changes: mixed }));
+  let separate: { load: number; churn: number; runs: ChildResult[] };
+  try {
+    const runs = [false, true, true, false].map((withGraph) => spawnChild(file, withGraph));
+    const sum = (g: boolean, k: 'loadCpuMs' | 'churnCpuMs') => runs.filter((r) => r.graph === g).reduce((n, r) => n + r[k], 0);
+    separate = { load: sum(true, 'loadCpuMs') / sum(false, 'loadCpuMs') - 1, churn: sum(true, 'churnCpuMs') / sum(false, 'churnCpuMs') - 1, runs };
+  } finally {
+    rmSync(file, { force: true });
+  }
+  const per = (k: 'loadCpuMs' | 'churnCpuMs', g: boolean) =>
+    separate.runs
+      .filter((r) => r.graph === g)
+      .map((r) => r[k].toFixed(0))
+      .join('/');
+  say(`A/B in separate processes (CPU ms, store / store+graph): load ${per('loadCpuMs', false)} / ${per('loadCpuMs', true)}: overhead ${(separate.load * 100).toFixed(1)}%`);
+  say(`A/B in separate processes (CPU ms, store / store+graph): churn ${per('churnCpuMs', false)} / ${per('churnCpuMs', true)}: overhead ${(separate.churn * 100).toFixed(1)}% (${((sumOf(separate.runs, false) * 1000) / mixed.length).toFixed(1)} µs/change store alone)`);
+
+  // ---- in this process: A without graph, B with graph, side by side under the CPU profiler
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 250 });
+  const profiled = async (fn: () => void): Promise<PhaseOverhead> => {
+    await session.post('Profiler.start');
+    fn();
+    const { profile } = (await session.post('Profiler.stop')) as { profile: CpuProfile };
+    const samples = attribute(profile);
+    // A and B do the same store work; the listener's samples are not in `store`
+    return { direct: samples.graph / (samples.store / 2), gcShare: samples.gc / samples.total, samples: samples.total };
+  };
   let a: Feeder = new Feeder(new ResourceStore());
   const b = new Feeder(new ResourceStore());
   const graph = new RelationGraph(b.store);
-  const loadA: number[] = [];
-  const loadB: number[] = [];
   gc();
-  const loadSamples = await profiled(() => {
+  const load = await profiled(() => {
     for (const { kind, objects } of data) {
       const sinks = [a.sink(kind), b.sink(kind)];
       for (const s of sinks) s.beginReplace();
       for (let i = 0; i < objects.length; i += CHUNK) {
         const chunk = objects.slice(i, i + CHUNK);
-        for (const which of (i / CHUNK) % 2 === 0 ? [0, 1] : [1, 0]) {
-          const t0 = cpuMs();
-          for (const o of chunk) sinks[which].replaceItem(o);
-          (which === 0 ? loadA : loadB).push(cpuMs() - t0);
-        }
+        for (const s of (i / CHUNK) % 2 === 0 ? sinks : [...sinks].reverse()) for (const o of chunk) s.replaceItem(o);
       }
       for (const s of sinks) s.endReplace('1');
     }
   });
-  // pair up the per-chunk measurements (pushed in the same order for A and B)
-  const load = overheadOf(loadSamples, loadA, loadB);
-  say(
-    `load: graph overhead ${(load.direct * 100).toFixed(1)}% direct (CPU samples; GC ${(load.gcShare * 100).toFixed(0)}% of the phase, unattributed); ` +
-      `A/B CPU ${(load.cpuRatioOfSums * 100).toFixed(1)}% (sum), ${(load.cpuMedianRatio * 100).toFixed(1)}% (median of ${loadA.length} chunks)`,
-  );
-
-  // ---- churn, alternating chunks
-  const changes = churn(data, opts);
-  const churnA: number[] = [];
-  const churnB: number[] = [];
-  gc();
-  const churnSamples = await profiled(() => {
-    for (let i = 0; i < changes.length; i += CHUNK) {
-      const chunk = changes.slice(i, i + CHUNK);
-      for (const [feeder, isB] of (i / CHUNK) % 2 === 0 ? ([[a, false], [b, true]] as const) : ([[b, true], [a, false]] as const)) {
-        const t0 = cpuMs();
-        for (const c of chunk) feeder.sink(c.kind).apply(c.type, c.object);
-        (isB ? churnB : churnA).push(cpuMs() - t0);
+  say(`load: graph overhead ${(load.direct * 100).toFixed(1)}% direct (CPU samples; GC ${(load.gcShare * 100).toFixed(0)}% of the phase, unattributed)`);
+  const runChurn = async (changes: Change[]): Promise<PhaseOverhead> => {
+    gc();
+    return profiled(() => {
+      for (let i = 0; i < changes.length; i += CHUNK) {
+        const chunk = changes.slice(i, i + CHUNK);
+        for (const feeder of (i / CHUNK) % 2 === 0 ? [a, b] : [b, a]) for (const c of chunk) feeder.sink(c.kind).apply(c.type, c.object);
       }
-    }
-  });
-  const churnPhase = overheadOf(churnSamples, churnA, churnB);
-  const sumChurnA = churnA.reduce((x, y) => x + y, 0);
-  const changeCount = changes.length;
-  const mix = new Map<string, number>();
-  for (const c of changes) mix.set(c.label, (mix.get(c.label) ?? 0) + 1);
-  say(`churn: ${changes.length} changes (${[...mix].map(([k, v]) => `${k} ${v}`).join(', ')}); store alone ${((sumChurnA * 1000) / changes.length).toFixed(1)} µs CPU/change`);
-  say(
-    `churn: graph overhead ${(churnPhase.direct * 100).toFixed(1)}% direct (CPU samples; GC ${(churnPhase.gcShare * 100).toFixed(0)}% of the phase, unattributed); ` +
-      `A/B CPU ${(churnPhase.cpuRatioOfSums * 100).toFixed(1)}% (sum), ${(churnPhase.cpuMedianRatio * 100).toFixed(1)}% (median of ${churnA.length} chunks)`,
-  );
+    });
+  };
+  const churnPhase = await runChurn(mixed);
+  mixed.length = 0;
+  say(`churn: graph overhead ${(churnPhase.direct * 100).toFixed(1)}% direct (CPU samples; GC ${(churnPhase.gcShare * 100).toFixed(0)}% of the phase, unattributed)`);
+  const perType: Record<string, number> = {};
+  for (const [label] of CHANGE_TYPES) {
+    const r = await runChurn(churner.next(Math.min(opts.changes, 4 * CHUNK), label));
+    perType[label] = r.direct;
+    say(`  ${label.padEnd(17)} graph overhead ${(r.direct * 100).toFixed(1).padStart(5)}% direct`);
+  }
   session.disconnect();
 
   // ---- rebuild equality, then memory: a graph built from scratch over A
@@ -367,7 +489,6 @@ async function main(): Promise<void> {
     if (r) pods.push(r);
   }
   data.length = 0;
-  changes.length = 0;
   a = new Feeder(new ResourceStore());
   gc();
   const shapes: Array<{ name: string; run: (r: ResourceRecord) => number }> = [
@@ -417,8 +538,9 @@ async function main(): Promise<void> {
       JSON.stringify(
         {
           objects: total,
+          separateProcesses: separate,
           load,
-          churn: { changes: changeCount, mix: Object.fromEntries(mix), storeUsPerChange: (sumChurnA * 1000) / changeCount, ...churnPhase },
+          churn: { mix: Object.fromEntries(mix), ...churnPhase, perTypeDirect: perType },
           graph: { edges: stats.edges, unresolved: stats.unresolved, buildMs, heapBytesPerEdge: heapPerEdge, approxBytesPerEdge: stats.approxBytes / stats.edges, incrementalEqualsRebuilt: equal },
           queries,
         },

@@ -104,19 +104,20 @@ export class SelectorIndex {
     const out: number[] = [];
     const ns = this.byNamespace.get(clusterId)?.get(namespace);
     if (!ns) return out;
-    const consider = (set: Set<number> | undefined) => {
-      if (set) for (const id of set) if (this.bySource.get(id)!.selector.matches(labels)) out.push(id);
-    };
     for (const key in labels) {
-      consider(ns.pairs.get(key)?.get(labels[key]));
-      consider(ns.keys.get(key));
+      this.collect(ns.pairs.get(key)?.get(labels[key]), labels, out);
+      this.collect(ns.keys.get(key), labels, out);
     }
-    consider(ns.any);
+    this.collect(ns.any, labels, out);
     return out;
   }
 
   approxBytes(): number {
     return this.bySource.size * BYTES_PER_SELECTOR;
+  }
+
+  private collect(candidates: Set<number> | undefined, labels: Readonly<Record<string, string>>, out: number[]): void {
+    if (candidates) for (const id of candidates) if (this.bySource.get(id)!.selector.matches(labels)) out.push(id);
   }
 }
 

@@ -2,7 +2,7 @@ import type { KubeObject } from '../../kube/types.js';
 import { isNamespacedKind, targetKindKey } from '../refKinds.js';
 import type { SourceInfo, TargetRef } from '../types.js';
 import { type EdgeRule, TargetSet } from './rule.js';
-import { arr, obj, str } from './wire.js';
+import { str } from './wire.js';
 
 /**
  * OWNED_BY: any object -> each entry of metadata.ownerReferences.
@@ -24,13 +24,15 @@ export const ownedByRule: EdgeRule = {
   sourceKinds: '*',
   targets(o: KubeObject, source: SourceInfo): TargetRef[] {
     const out = new TargetSet();
-    for (const entry of arr(o.metadata?.ownerReferences)) {
-      const ref = obj(entry);
+    const refs = o.metadata?.ownerReferences as unknown;
+    if (!Array.isArray(refs)) return out.list;
+    for (let i = 0; i < refs.length; i++) {
+      const ref = refs[i] as { uid?: unknown; name?: unknown; kind?: unknown; apiVersion?: unknown } | null | undefined;
       const uid = str(ref?.uid);
       const name = str(ref?.name);
       const kind = str(ref?.kind);
-      if (!ref || !uid || !name || !kind) continue;
-      const apiVersion = str(ref.apiVersion) ?? '';
+      if (!uid || !name || !kind) continue;
+      const apiVersion = str(ref?.apiVersion) ?? '';
       const namespaced = isNamespacedKind(targetKindKey(apiVersion, kind)) ?? true;
       out.add({ apiVersion, kind, namespace: namespaced ? source.namespace : '', name, uid, byUid: true });
     }

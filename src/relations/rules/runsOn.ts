@@ -1,7 +1,7 @@
 import type { KubeObject } from '../../kube/types.js';
 import type { SourceInfo, TargetRef } from '../types.js';
 import type { EdgeRule } from './rule.js';
-import { path, str } from './wire.js';
+import { field, str } from './wire.js';
 
 /**
  * RUNS_ON: Pod -> the Node named by spec.nodeName.
@@ -19,7 +19,7 @@ export const runsOnRule: EdgeRule = {
   type: 'RUNS_ON',
   sourceKinds: ['Pod'],
   targets(o: KubeObject, _source: SourceInfo): TargetRef[] {
-    const nodeName = str(path(o, 'spec', 'nodeName'));
+    const nodeName = str(field(o.spec, 'nodeName'));
     return nodeName ? [{ apiVersion: 'v1', kind: 'Node', namespace: '', name: nodeName, byUid: false }] : [];
   },
 };

@@ -2,7 +2,7 @@ import type { KubeObject } from '../../kube/types.js';
 import type { SourceInfo, TargetRef } from '../types.js';
 import { podSpecTargets } from './podSpecRefs.js';
 import type { EdgeRule } from './rule.js';
-import { obj, path } from './wire.js';
+import { obj, pathOf } from './wire.js';
 
 /** Where each kind keeps its pod spec. */
 const POD_SPEC_PATHS: Readonly<Record<string, readonly string[]>> = {
@@ -41,7 +41,7 @@ export const usesRule: EdgeRule = {
   targets(o: KubeObject, source: SourceInfo): TargetRef[] {
     const p = POD_SPEC_PATHS[source.kindKey];
     if (!p) return [];
-    const spec = obj(path(o, ...p));
+    const spec = obj(pathOf(o, p));
     return podSpecTargets(spec, source.namespace, source.kindKey === 'Pod' ? source.name : undefined);
   },
 };

@@ -28,11 +28,15 @@ export function field(v: unknown, key: string): unknown {
 
 /** Follows a path of object keys; undefined as soon as one step is not an object. */
 export function path(root: unknown, ...keys: string[]): unknown {
+  return pathOf(root, keys);
+}
+
+/** `path` with the keys given as an array (no rest-argument array per call, for hot paths). */
+export function pathOf(root: unknown, keys: readonly string[]): unknown {
   let cur: unknown = root;
-  for (const k of keys) {
-    const o = obj(cur);
-    if (!o) return undefined;
-    cur = o[k];
+  for (let i = 0; i < keys.length; i++) {
+    if (typeof cur !== 'object' || cur === null || Array.isArray(cur)) return undefined;
+    cur = (cur as Json)[keys[i]];
   }
   return cur;
 }
