@@ -32,6 +32,9 @@ const BYTES_PER_REF = 150;
 /** Measured V8 cost of one index map (nested maps exist per cluster, kind and namespace). */
 const BYTES_PER_INDEX_MAP = 200;
 
+/** Bound on the canonical-string table (garbage on the wire cannot grow it without limit). */
+const MAX_CANONICAL_STRINGS = 65_536;
+
 type NameIndex = Map<string, Map<string, Map<string, Map<string, number>>>>;
 
 /**
@@ -57,6 +60,8 @@ export class RefTable {
   private readonly byNameIndex: NameIndex = new Map();
   private readonly entries: Array<RefEntry | undefined> = [];
   private readonly free: number[] = [];
+  /** One instance of each apiVersion, kind and namespace string that references hold (few distinct values, held by many references). */
+  private readonly strings = new Map<string, string>();
   private live = 0;
   private indexMaps = 0;
   /** Edges pointing at references that do not resolve now. */
@@ -77,10 +82,10 @@ export class RefTable {
     if (existing !== undefined) return existing;
     return this.create({
       clusterId,
-      apiVersion: target.apiVersion,
-      kind: target.kind,
+      apiVersion: this.canonical(target.apiVersion),
+      kind: this.canonical(target.kind),
       kindKey,
-      namespace: target.namespace,
+      namespace: this.canonical(target.namespace),
       name: target.name,
       uid: target.uid,
       byUid: uid !== undefined,
@@ -164,6 +169,13 @@ export class RefTable {
   /** Estimated bytes held. */
   approxBytes(): number {
     return this.live * BYTES_PER_REF + (this.entries.length - this.live) * 8 + this.indexMaps * BYTES_PER_INDEX_MAP;
+  }
+
+  private canonical(s: string): string {
+    const found = this.strings.get(s);
+    if (found !== undefined) return found;
+    if (this.strings.size < MAX_CANONICAL_STRINGS) this.strings.set(s, s);
+    return s;
   }
 
   private resolve(r: RefEntry): number {
