@@ -290,7 +290,8 @@ export class ClusterSync {
       kind,
       sink,
       listGate: this.gate,
-      startDelayMs: Math.floor(this.random() * this.opts.staggerMs),
+      // The stagger spreads initial lists; a reflector resuming by WATCH lists nothing.
+      startDelayMs: point ? 0 : Math.floor(this.random() * this.opts.staggerMs),
       resumeResourceVersion: point?.resourceVersion ?? this.store.resourceVersionOf(this.clusterId, key),
       ...(point ? { resumeComplete: { objects: point.objects } } : {}),
       onStatusChange: (s) => this.onReflectorStatus(entry, s),

@@ -1,0 +1,256 @@
+/**
+ * Warm restart benchmark: kubeatlas with Redis against one simulated
+ * cluster of N objects (default 100 000), cold sync versus restart from the
+ * Redis snapshot.
+ *
+ *   npx tsx bench/warmRestart.ts [--objects N] [--runs R] [--no-watch-list] [--json]
+ *
+ * - A private redis-server (ephemeral port, nothing on disk) and the
+ *   simulated cluster in a child process of its own (this file, run with
+ *   --sim-child), so the server's CPU does not slow kubeatlas down.
+ * - cold: empty Redis, kubeatlas starts; time until the cluster is READY
+ *   with every kind synced and the store holding every object; then the
+ *   time until the snapshot is fully in Redis. kubeatlas stops (SIGTERM
+ *   path: releases its lease).
+ * - warm: kubeatlas starts again; time until READY with every reflector
+ *   watching and the store complete; the simulated server's request log
+ *   must show no state transfer (LIST or WatchList) in that run.
+ * With --no-watch-list the simulated server answers WatchList requests
+ * like a v1.28 server without the feature gate (the version of the
+ * reference captures): the cold sync is then paged LISTs at the cluster's
+ * QPS (default 5/s, burst 10), as against most production servers today.
+ * Prints both times, the ratio, and JSON with --json.
+ */
+import { spawn, fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { stringify } from 'yaml';
+
+interface SimInfo {
+  name: string;
+  url: string;
+  token: string;
+  caPem: string;
+  objects: number;
+}
+
+interface RequestCounts {
+  lists: number;
+  watchLists: number;
+  watches: number;
+  other: number;
+}
+
+const COLLECTION_PATH = /^\/(api\/v1|apis\/[^/]+\/[^/]+)\/[a-z0-9.-]+$/;
+
+// ------------------------------------------------------------ child: the sim
+
+async function simChild(objects: number, watchList: boolean): Promise<void> {
+  process.env.KUBEATLAS_LOG_LEVEL ??= 'warn';
+  const { startSimCluster } = await import('../src/sim/index.js');
+  const sim = await startSimCluster({ name: 'bench-1', objects, seed: 1, watchList, requestLogSize: 200_000 });
+  const send = (m: unknown) => process.send?.(m);
+  process.on('message', (m: { op: string; since?: number }) => {
+    if (m.op === 'requests') {
+      const counts: RequestCounts = { lists: 0, watchLists: 0, watches: 0, other: 0 };
+      for (const r of sim.requests()) {
+        if (r.at < (m.since ?? 0)) continue;
+        if (r.watch) {
+          if (r.query.sendInitialEvents === 'true') counts.watchLists++;
+          else counts.watches++;
+        } else if (r.method === 'GET' && COLLECTION_PATH.test(r.path)) counts.lists++;
+        else counts.other++;
+      }
+      send({ op: 'requests', counts });
+    } else if (m.op === 'stop') {
+      void sim.close().then(() => process.exit(0));
+    }
+  });
+  process.on('disconnect', () => process.exit(0));
+  send({ op: 'ready', info: { name: sim.name, url: sim.url, token: sim.adminToken, caPem: sim.ca.certPem, objects: sim.store.count() } satisfies SimInfo });
+}
+
+// ---------------------------------------------------------------- parent
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+}
+
+async function waitForPort(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = createConnection({ port, host: '127.0.0.1' });
+      s.once('connect', () => (s.destroy(), resolve(true)));
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`redis-server did not listen on ${port}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function request<T>(child: ChildProcess, op: string, extra: Record<string, unknown> = {}, timeoutMs = 60_000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`sim child did not answer ${op}`)), timeoutMs);
+    const onMessage = (m: { op: string }) => {
+      if (m.op !== op) return;
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      resolve(m as T);
+    };
+    child.on('message', onMessage);
+    if (op !== 'ready') child.send({ op, ...extra });
+  });
+}
+
+async function waitFor(check: () => boolean, what: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { objects: { type: 'string' }, runs: { type: 'string' }, json: { type: 'boolean' }, 'no-watch-list': { type: 'boolean' }, 'sim-child': { type: 'string' } },
+  });
+  const watchList = !values['no-watch-list'];
+  if (values['sim-child'] !== undefined) return simChild(Number(values['sim-child']), watchList);
+  const objects = Number(values.objects ?? 100_000);
+  const runs = Math.max(1, Number(values.runs ?? 1));
+  process.env.KUBEATLAS_LOG_LEVEL ??= 'warn';
+  const { startApp } = await import('../src/app.js');
+  const { loadConfig } = await import('../src/config/index.js');
+
+  const dir = mkdtempSync(join(tmpdir(), 'kubeatlas-bench-warm-'));
+  const redisPort = await freePort();
+  const redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
+  const self = fileURLToPath(import.meta.url);
+  const sim = fork(self, ['--sim-child', String(objects), ...(watchList ? [] : ['--no-watch-list'])], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const cleanup = () => {
+    redis.kill('SIGKILL');
+    sim.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.on('exit', cleanup);
+  try {
+    await waitForPort(redisPort, 10_000);
+    const seedStarted = Date.now();
+    const { info } = await request<{ info: SimInfo }>(sim, 'ready', {}, 600_000);
+    const seedSeconds = (Date.now() - seedStarted) / 1000;
+    process.stderr.write(`simulated cluster: ${info.objects} objects (seeded in ${seedSeconds.toFixed(1)} s)\n`);
+    const file = join(dir, 'kubeatlas.yaml');
+    writeFileSync(
+      file,
+      stringify({
+        port: 0,
+        demo: { enabled: false },
+        stateFile: join(dir, 'clusters.json'),
+        redisUrl: `redis://127.0.0.1:${redisPort}`,
+        redis: { replicaId: 'bench-replica' },
+        clusters: [{ clusterId: info.name, authMethod: 'TOKEN', server: info.url, token: info.token, tls: { caData: info.caPem } }],
+      }),
+    );
+    const config = loadConfig({ argv: ['--config', file], env: {}, cwd: dir });
+
+    type App = Awaited<ReturnType<typeof startApp>>;
+    /** READY, every watched kind synced and watching, and (warm) the store as full as after the cold sync. */
+    const complete = (app: App, objects: number) => {
+      const sync = app.catalog.sync(info.name)?.status();
+      return (
+        app.registry.get(info.name)?.info().status === 'READY' &&
+        sync !== undefined &&
+        sync.phase === 'synced' &&
+        sync.reflectors.every((r) => r.phase === 'watching') &&
+        app.store.size >= objects
+      );
+    };
+
+    const results: Array<{ catalogObjects: number; coldMs: number; snapshotMs: number; warmMs: number; warmTransfers: number; coldTransfers: number; warmWatches: number }> = [];
+    for (let run = 1; run <= runs; run++) {
+      const probe = await import('ioredis').then((m) => new m.Redis(`redis://127.0.0.1:${redisPort}`));
+      await probe.flushall();
+      probe.disconnect();
+
+      // cold
+      const coldMark = Date.now();
+      let t0 = performance.now();
+      let app = await startApp({ config });
+      await waitFor(() => complete(app, 0), 'the cold sync', 900_000);
+      const coldMs = performance.now() - t0;
+      const catalogObjects = app.store.size;
+      t0 = performance.now();
+      await waitFor(() => app.l2?.coordinator.writer.inSync === true, 'the snapshot', 600_000);
+      const snapshotMs = performance.now() - t0;
+      await app.close();
+      const cold = (await request<{ counts: RequestCounts }>(sim, 'requests', { since: coldMark })).counts;
+
+      // warm
+      const warmMark = Date.now();
+      t0 = performance.now();
+      app = await startApp({ config });
+      await waitFor(() => complete(app, catalogObjects), 'the warm restart', 900_000);
+      const warmMs = performance.now() - t0;
+      const relisted = app.catalog.sync(info.name)!.status().reflectors.filter((r) => r.relists > 0 || (r.initialSyncMs ?? 0) > 0).length;
+      await app.close();
+      const warm = (await request<{ counts: RequestCounts }>(sim, 'requests', { since: warmMark })).counts;
+      if (relisted > 0) process.stderr.write(`warning: ${relisted} kinds transferred state during the warm restart\n`);
+      results.push({ catalogObjects, coldMs, snapshotMs, warmMs, coldTransfers: cold.lists + cold.watchLists, warmTransfers: warm.lists + warm.watchLists, warmWatches: warm.watches });
+      process.stderr.write(`run ${run}: cold ${(coldMs / 1000).toFixed(2)} s, snapshot written ${(snapshotMs / 1000).toFixed(2)} s later, warm ${(warmMs / 1000).toFixed(2)} s\n`);
+    }
+
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    const coldMs = median(results.map((r) => r.coldMs));
+    const warmMs = median(results.map((r) => r.warmMs));
+    const summary = {
+      serverWatchList: watchList,
+      objects: info.objects,
+      catalogObjects: results[0].catalogObjects,
+      runs,
+      coldSeconds: +(coldMs / 1000).toFixed(3),
+      warmSeconds: +(warmMs / 1000).toFixed(3),
+      warmToColdRatio: +(warmMs / coldMs).toFixed(3),
+      snapshotWriteSeconds: +(median(results.map((r) => r.snapshotMs)) / 1000).toFixed(3),
+      coldStateTransfers: results[0].coldTransfers,
+      warmStateTransfers: Math.max(...results.map((r) => r.warmTransfers)),
+      warmWatches: results[0].warmWatches,
+    };
+    process.stdout.write(
+      [
+        `objects                      ${summary.objects} on the server, ${summary.catalogObjects} of the watched kinds`,
+        `cold sync to READY           ${summary.coldSeconds.toFixed(2)} s  (${summary.coldStateTransfers} LIST/WatchList requests; server ${watchList ? 'serves WatchList' : 'without WatchList: paged LISTs at QPS 5'})`,
+        `snapshot in redis after      ${summary.snapshotWriteSeconds.toFixed(2)} s`,
+        `warm restart to READY        ${summary.warmSeconds.toFixed(2)} s  (${summary.warmStateTransfers} LIST/WatchList requests, ${summary.warmWatches} WATCHes)`,
+        `warm / cold                  ${(summary.warmToColdRatio * 100).toFixed(1)} %`,
+        '',
+      ].join('\n'),
+    );
+    if (values.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+    sim.send({ op: 'stop' });
+  } finally {
+    cleanup();
+  }
+}
+
+main().then(
+  () => {
+    if (!process.argv.includes('--sim-child')) process.exit(0);
+  },
+  (e: unknown) => {
+    process.stderr.write(`bench: ${e instanceof Error ? e.stack : String(e)}\n`);
+    process.exit(1);
+  },
+);
