@@ -89,8 +89,9 @@ export class ResourceStore implements ResourceReader, ResourceWriter, StatsSourc
   private readonly objects: ObjectCache;
   private readonly maxPageSize: number;
   private nextId = 1;
-  /** Bumped when a cluster or a collection is created or removed (see changeGeneration). */
+  /** Bumped when a cluster or a collection is created or removed (see changeGeneration), overall and per cluster id (never forgotten). */
   private layoutGeneration = 0;
+  private readonly clusterLayoutGenerations = new Map<string, number>();
   private queryContext: QueryContext = {
     sortedClusters: () => (this.orderedClusters ??= [...this.clusters.values()].sort((a, b) => (a.clusterId < b.clusterId ? -1 : a.clusterId > b.clusterId ? 1 : 0))),
     recordOf: (id) => this.byId.get(id),
@@ -200,7 +201,7 @@ export class ResourceStore implements ResourceReader, ResourceWriter, StatsSourc
     if (!coll) {
       coll = new Collection(cluster.clusterId, kind, key);
       cluster.addCollection(coll);
-      this.layoutGeneration++;
+      this.layoutChanged(cluster.clusterId);
     } else {
       coll.kind = kind;
     }
@@ -256,7 +257,7 @@ export class ResourceStore implements ResourceReader, ResourceWriter, StatsSourc
     }
     this.clusters.delete(clusterId);
     this.orderedClusters = undefined;
-    this.layoutGeneration++;
+    this.layoutChanged(clusterId);
   }
 
   resourceVersionOf(clusterId: string, kindKey: string): string | undefined {
@@ -265,9 +266,10 @@ export class ResourceStore implements ResourceReader, ResourceWriter, StatsSourc
 
   /**
    * A token that changes whenever an object of the matching collections
-   * (clusters and kindKeys; undefined = all) may have changed: the store's
-   * layout generation (bumped when a cluster or collection is created or
-   * removed) and the sum of the collections' change counts. Equal tokens
+   * (clusters and kindKeys; undefined = all) may have changed: the layout
+   * generation of the clusters (bumped when one of them, or one of their
+   * collections, is created or removed; overall when unrestricted) and the
+   * sum of the collections' change counts. Equal tokens
    * mean no change in between. For L1 caches of query results; costs one
    * pass over the matching collections, no pass over objects.
    */
@@ -284,9 +286,21 @@ export class ResourceStore implements ResourceReader, ResourceWriter, StatsSourc
         }
       }
     };
-    if (clusters === undefined) for (const cluster of this.clusters.values()) add(cluster);
-    else for (const id of clusters) add(this.clusters.get(id));
-    return `${this.layoutGeneration}:${sum}`;
+    if (clusters === undefined) {
+      for (const cluster of this.clusters.values()) add(cluster);
+      return `${this.layoutGeneration}:${sum}`;
+    }
+    let layout = '';
+    for (const id of clusters) {
+      add(this.clusters.get(id));
+      layout += `${this.clusterLayoutGenerations.get(id) ?? 0},`;
+    }
+    return `${layout}:${sum}`;
+  }
+
+  private layoutChanged(clusterId: string): void {
+    this.layoutGeneration++;
+    this.clusterLayoutGenerations.set(clusterId, (this.clusterLayoutGenerations.get(clusterId) ?? 0) + 1);
   }
 
   /** Hits and misses of the parsed-object LRU behind objectOf, and its estimated bytes. */
@@ -314,7 +328,7 @@ export class ResourceStore implements ResourceReader, ResourceWriter, StatsSourc
       cluster = new ClusterState(clusterId);
       this.clusters.set(clusterId, cluster);
       this.orderedClusters = undefined;
-      this.layoutGeneration++;
+      this.layoutChanged(clusterId);
     }
     return cluster;
   }
