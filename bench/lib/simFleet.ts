@@ -95,8 +95,8 @@ export async function startSimFleet(opts: { requests: SimClusterRequest[]; proce
   };
 }
 
-/** Heap for a simulator process: ~4 KB per object stored (serialized objects, history, indexes), at least 2 GB. */
+/** Heap for a simulator process: generous room (10 KB per object: serialized objects, history, indexes, parsed copies while seeding), at least 2 GB. */
 function heapFor(group: SimClusterRequest[]): number {
   const objects = group.reduce((s, r) => s + r.objects, 0);
-  return Math.max(2048, Math.ceil((objects * 6 * 1024) / 1024 / 1024) + 1024);
+  return Math.max(2048, Math.ceil((objects * 10 * 1024) / 1024 / 1024) + 1024);
 }

@@ -73,7 +73,7 @@ export const warmRestart: Scenario = {
           n: 6,
           scenario: 'Warm restart',
           case: `1 cluster, ${f.int(s.objects)} objects, Redis L2`,
-          kubeatlas: `warm restart to READY in ${f.seconds(s.warmSeconds)}; ${s.warmStateTransfers} LIST/WatchList requests, ${s.warmWatches} WATCHes; snapshot in Redis ${f.seconds(s.snapshotWriteSeconds)} after the cold READY`,
+          kubeatlas: `warm restart to READY in ${f.seconds(s.warmSeconds)}; ${s.warmStateTransfers} LIST/WatchList requests, ${s.warmWatches} WATCHes; ${s.snapshotWriteSeconds > 0 ? `snapshot complete in Redis ${f.seconds(s.snapshotWriteSeconds)} after the cold READY` : 'snapshot already complete in Redis at the cold READY'}`,
           peer: `cold sync (empty Redis): ${f.seconds(s.coldSeconds)}; ${s.coldStateTransfers} LIST/WatchList requests`,
           ratio: `warm / cold ${f.ratio(s.warmToColdRatio)}`,
         },
