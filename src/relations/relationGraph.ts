@@ -62,10 +62,15 @@ const updateFailures = counter({
  *   built from scratch over the same store.
  * - Edges from a source object (OWNED_BY, RUNS_ON, USES, ROUTES_TO, BOUND_TO,
  *   SCALES, BINDS, EVENT_FOR) are re-derived from that object alone by the
- *   rules in ./rules and diffed. Their targets are interned references
- *   (cluster + uid, or cluster + kind + namespace + name) that resolve to a
- *   record when one with that key is in the catalog; a target's ADDED or
- *   DELETED re-resolves only the references keyed by it (two map lookups).
+ *   rules in ./rules on each of its ADDED/MODIFIED. An unchanged result (a
+ *   status update: the common case) is recognised by comparing it, in order,
+ *   with the source's stored edges and costs no write; a changed one replaces
+ *   that source's rule edges. Targets are interned references (cluster + uid,
+ *   or cluster + kind + namespace + name) that resolve to a record when one
+ *   with that key is in the catalog; a target's ADDED or DELETED re-resolves
+ *   only the references keyed by it (a few map lookups, no scan).
+ * - Storage: edges live in a typed-array pool (EdgePool), references in a
+ *   RefTable; see those for the layout and its cost per edge.
  * - SELECTS edges (Service / PDB / NetworkPolicy -> Pod) are matched: a new or
  *   changed selector asks the store's label index (`selectIds`); a pod whose
  *   labels change, or a new pod, asks the SelectorIndex for the selectors of
@@ -117,7 +122,8 @@ export class RelationGraph {
    * INCOMING (other -> record), filtered by `types` (undefined or empty = all).
    * Unresolved targets are included with `otherRecord: undefined`. Order:
    * OUTGOING before INCOMING, then relation type (enum order), then the other
-   * end's kind, namespace, name (then apiVersion, uid). BAD_USER_INPUT on an unknown type or direction.
+   * end's kind, namespace, name (then apiVersion, uid). Each (direction, type,
+   * other resource) appears once. BAD_USER_INPUT on an unknown type or direction.
    */
   relations(record: ResourceRecord, opts: RelationsOptions): Relation[] {
     const mask = typeMask(opts.types);

@@ -73,7 +73,7 @@ export interface RelationStats {
   edges: number;
   /** Edges whose target is not in the catalog now. */
   unresolved: number;
-  /** Estimated bytes held by the graph's edge, reference and selector structures. */
+  /** Estimated bytes held by the graph's edge pool, references and selector index (allocated capacity, so an upper estimate: the benchmark measures about 60% of it on the heap). */
   approxBytes: number;
 }
 

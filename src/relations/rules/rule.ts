@@ -4,8 +4,10 @@ import type { RelationType, SourceInfo, TargetRef } from '../types.js';
 /**
  * A rule that derives edges of one relation type from a single source object,
  * without looking at any other object. The graph re-runs a source's rules on
- * every ADDED/MODIFIED of the source and diffs the result, so a rule must be a
- * pure function of (object, source) and return each target at most once.
+ * every ADDED/MODIFIED of the source and compares the result, in order, with
+ * the edges it stored last time, so a rule must be a pure function of
+ * (object, source), return its targets in an order that depends only on the
+ * object, each at most once, and never throw on malformed input.
  */
 export interface EdgeRule {
   readonly type: RelationType;
