@@ -343,10 +343,14 @@ function runChild(file: string, withGraph: boolean): void {
   const graph = withGraph ? new RelationGraph(feeder.store) : undefined;
   gc();
   let t0 = cpuMs();
-  for (const { kind, objects } of data) {
-    const sink = feeder.sink(kind);
+  for (const d of data) {
+    const sink = feeder.sink(d.kind);
     sink.beginReplace();
-    for (const o of objects) sink.replaceItem(o);
+    // a reflector holds one page of objects at a time: drop each after it is fed, so that GC works on a server-like heap
+    for (let i = 0; i < d.objects.length; i++) {
+      sink.replaceItem(d.objects[i]);
+      (d.objects as Array<KubeObject | undefined>)[i] = undefined;
+    }
     sink.endReplace('1');
   }
   const loadCpuMs = cpuMs() - t0;
