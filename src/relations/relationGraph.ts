@@ -1,7 +1,7 @@
 import { apiVersionOf, kindKey, type KindInfo } from '../kube/kinds.js';
 import type { KubeObject } from '../kube/types.js';
-import type { ChangeEvent, CompiledFilter, ResourceReader, ResourceRecord } from '../store/types.js';
-import { describeError, KubeatlasError } from '../util/errors.js';
+import type { ChangeEvent, CompiledFilter, Page, ResourceReader, ResourceRecord } from '../store/types.js';
+import { describeError, isKubeatlasError, KubeatlasError } from '../util/errors.js';
 import { logger } from '../util/logger.js';
 import { counter } from '../util/metrics.js';
 import { EdgePool, NONE, type Lane } from './adjacency.js';
@@ -271,10 +271,22 @@ export class RelationGraph {
     }
   }
 
+  /** Indexes every record already in the catalog, paging through `query` (at most BUILD_PAGE, or the store's own maximum if it says it is lower). */
   private buildFromCatalog(): void {
+    let pageSize = BUILD_PAGE;
     let after: string | undefined;
     for (;;) {
-      const page = this.reader.query(EVERYTHING, { first: BUILD_PAGE, ...(after !== undefined ? { after } : {}) });
+      let page: Page;
+      try {
+        page = this.reader.query(EVERYTHING, { first: pageSize, ...(after !== undefined ? { after } : {}) });
+      } catch (e) {
+        const max = isKubeatlasError(e) && e.code === 'BAD_USER_INPUT' ? e.details.max : undefined;
+        if (typeof max === 'number' && Number.isInteger(max) && max > 0 && max < pageSize) {
+          pageSize = max;
+          continue;
+        }
+        throw e;
+      }
       for (const r of page.records) {
         try {
           this.apply('ADDED', r, undefined, undefined);

@@ -4,7 +4,8 @@ import { RelationGraph } from '../../src/relations/relationGraph.js';
 import type { Relation } from '../../src/relations/types.js';
 import type { ResourceRecord } from '../../src/store/types.js';
 import { KubeatlasError } from '../../src/util/errors.js';
-import { newCatalog, type TestCatalog } from './helpers/catalog.js';
+import { ResourceStore } from '../../src/store/resourceStore.js';
+import { kindOf, newCatalog, type TestCatalog } from './helpers/catalog.js';
 import { demoObjects } from './helpers/demo.js';
 import { captured } from './helpers/fixtures.js';
 
@@ -324,4 +325,21 @@ function catchError(fn: () => unknown): KubeatlasError {
     throw e;
   }
   throw new Error('expected a KubeatlasError');
+}
+
+describe('RelationGraph construction', () => {
+  it('indexes a catalog whose store allows pages smaller than the graph asks for', () => {
+    const store = new ResourceStore({ maxPageSize: 7 });
+    for (const o of demoObjects()) store.sinkFor('c1', kindOf(o)).apply('ADDED', o);
+    const graph = graphOn({ reader: store, add: () => {}, modify: () => {}, remove: () => {} });
+    const reference = graphOn(newCatalogWith(demoObjects()));
+    expect(graph.stats()).toMatchObject({ edges: reference.stats().edges, unresolved: reference.stats().unresolved });
+    expect(graph.stats().edges).toBeGreaterThan(50);
+  });
+});
+
+function newCatalogWith(objects: KubeObject[]): TestCatalog {
+  const catalog = newCatalog();
+  for (const o of objects) catalog.add(o);
+  return catalog;
 }
