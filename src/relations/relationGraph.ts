@@ -1,6 +1,6 @@
 import { apiVersionOf, kindKey, type KindInfo } from '../kube/kinds.js';
 import type { KubeObject } from '../kube/types.js';
-import type { ChangeEvent, CompiledFilter, Page, ResourceReader, ResourceRecord } from '../store/types.js';
+import type { ChangeEvent, ResourceReader, ResourceRecord } from '../store/types.js';
 import { describeError, isKubeatlasError, KubeatlasError } from '../util/errors.js';
 import { logger } from '../util/logger.js';
 import { counter } from '../util/metrics.js';
@@ -33,20 +33,8 @@ const RULE_LANE: Lane = 0;
 /** Outgoing lane of SELECTS edges. */
 const SELECTS_LANE: Lane = 1;
 const LANES: readonly Lane[] = [RULE_LANE, SELECTS_LANE];
-/** Page size of the initial walk over the catalog (the store's default maximum page size). */
-const BUILD_PAGE = 500;
 const MAX_DEPTH = 5;
 const DEFAULT_MAX_NODES = 1000;
-const EVERYTHING: CompiledFilter = {
-  clusters: undefined,
-  kindKeys: undefined,
-  namespaces: undefined,
-  selector: undefined,
-  name: undefined,
-  nameContains: undefined,
-  status: undefined,
-};
-
 const updateFailures = counter({
   name: 'kubeatlas_relation_update_failures_total',
   help: 'Store changes whose relation update threw (the graph skipped them).',
@@ -271,33 +259,16 @@ export class RelationGraph {
     }
   }
 
-  /** Indexes every record already in the catalog, paging through `query` (at most BUILD_PAGE, or the store's own maximum if it says it is lower). */
+  /** Indexes every record already in the catalog. */
   private buildFromCatalog(): void {
-    let pageSize = BUILD_PAGE;
-    let after: string | undefined;
-    for (;;) {
-      let page: Page;
+    this.reader.forEachRecord((r) => {
       try {
-        page = this.reader.query(EVERYTHING, { first: pageSize, ...(after !== undefined ? { after } : {}) });
+        this.apply('ADDED', r, undefined, undefined);
       } catch (e) {
-        const max = isKubeatlasError(e) && e.code === 'BAD_USER_INPUT' ? e.details.max : undefined;
-        if (typeof max === 'number' && Number.isInteger(max) && max > 0 && max < pageSize) {
-          pageSize = max;
-          continue;
-        }
-        throw e;
+        updateFailures.inc();
+        this.log.error({ err: describeError(e), clusterId: r.clusterId, kind: r.kind.kind, namespace: r.namespace, name: r.name }, 'relation build failed');
       }
-      for (const r of page.records) {
-        try {
-          this.apply('ADDED', r, undefined, undefined);
-        } catch (e) {
-          updateFailures.inc();
-          this.log.error({ err: describeError(e), clusterId: r.clusterId, kind: r.kind.kind, namespace: r.namespace, name: r.name }, 'relation build failed');
-        }
-      }
-      if (!page.hasNextPage || page.records.length === 0) return;
-      after = page.cursors[page.cursors.length - 1];
-    }
+    });
   }
 
   /**

@@ -315,6 +315,10 @@ export class ResourceStore implements ResourceReader, ResourceWriter, StatsSourc
     }
   }
 
+  forEachRecord(fn: (record: ResourceRecord) => void): void {
+    for (const r of this.byId.values()) fn(r);
+  }
+
   /** Number of objects in the store. */
   get size(): number {
     return this.byId.size;

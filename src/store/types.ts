@@ -99,6 +99,8 @@ export interface ResourceReader {
   get(clusterId: string, kindKey: string, namespace: string, name: string): ResourceRecord | undefined;
   getByUid(clusterId: string, uid: string): ResourceRecord | undefined;
   getById(id: number): ResourceRecord | undefined;
+  /** Visits every record in the store, in no particular order (for building derived indexes such as relations). */
+  forEachRecord(fn: (record: ResourceRecord) => void): void;
   /** Parsed slimmed object (served from an LRU of parsed objects). */
   objectOf(record: ResourceRecord): KubeObject;
   /** Records in (clusterId, namespace, name, kind) order. */
