@@ -96,7 +96,6 @@ async function runScenarios(params: BenchParams, cpus: CpuPlan): Promise<Scenari
           seconds: (performance.now() - t0) / 1000,
           rows: [{ n: s.n, scenario: s.title.split(/[:(]/)[0].trim(), case: '-', kubeatlas: `${skipped ? 'skipped' : 'FAILED'}: ${reason}`, peer: '-', ratio: '-' }],
         });
-        if (!skipped && s.usesFleet) await stopFleet(); // a failure may have left the environment in a bad state
       }
     }
   } finally {

@@ -10,7 +10,8 @@
  * - add + waitReady: registers clusters as the addCluster mutation does
  *   (ClusterRegistry.add, same pacing as config-file clusters) and measures,
  *   from inside the process, when each reaches READY;
- * - stats: objects in the store, relation edges, event-bus subscriptions;
+ * - stats: objects in the store, relation edges, event-bus subscriptions,
+ *   watch restarts and relists of all reflectors;
  * - usage: CPU time, time waiting for a CPU, RSS.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,7 +22,7 @@ import { loadConfig } from '../../src/config/index.js';
 import { startApp, type App } from '../../src/app.js';
 import { serveRpc, settledMemory } from '../lib/rpcServer.js';
 import { processUsage } from '../lib/usage.js';
-import type { ReadyReport } from '../lib/kubeatlasTypes.js';
+import type { KubeatlasStats, ReadyReport } from '../lib/kubeatlasTypes.js';
 
 let app: App | undefined;
 let dir: string | undefined;
@@ -99,12 +100,21 @@ async function waitReady(params: { ids: string[]; timeoutMs: number }): Promise<
   }
 }
 
-function stats(): { objects: number; edges: number; relationBytes: number; subscriptions: number } {
+function stats(): KubeatlasStats {
   const a = running();
   const r = a.relations.stats();
-  return { objects: a.store.size, edges: r.edges, relationBytes: r.approxBytes, subscriptions: a.events.stats().subscriptions };
+  let restarts = 0;
+  let relists = 0;
+  let expired = 0;
+  for (const c of a.registry.list()) {
+    for (const ref of a.catalog.sync(c.id)?.status().reflectors ?? []) {
+      restarts += ref.restarts;
+      relists += ref.relists;
+      expired += ref.expired;
+    }
+  }
+  return { objects: a.store.size, edges: r.edges, relationBytes: r.approxBytes, subscriptions: a.events.stats().subscriptions, watchRestarts: restarts, relists, expired };
 }
-
 
 async function close(): Promise<void> {
   const a = app;

@@ -15,7 +15,7 @@
  * - samplePods, appLabels: random pods and `app` label values for queries;
  * - usage: CPU time and memory of this process.
  */
-import { createCertificateAuthority, startSimCluster, type SimCluster } from '../../src/sim/index.js';
+import { createCertificateAuthority, startSimCluster, type SimCluster, type SimStoreInternals } from '../../src/sim/index.js';
 import { CHANGED_AT_ANNOTATION } from '../../src/sim/churn.js';
 import { serveRpc } from '../lib/rpcServer.js';
 import { processUsage } from '../lib/usage.js';
@@ -27,7 +27,7 @@ interface Tracked {
   podRvs: number[];
   /** resourceVersion -> changed-at of Pod writes that set a new stamp. */
   stamped: Map<number, number>;
-  /** Pod uid -> its current stamp (to tell a new stamp from an inherited one). */
+  /** Pod uid -> its current stamp (to tell a new stamp from an inherited one); kept from the cluster's start. */
   stampOf: Map<string, string>;
   lastPodChangeAt: number;
   tracking: boolean;
@@ -49,15 +49,17 @@ async function start(params: { clusters: SimClusterRequest[]; caName: string }):
     const cluster = await startSimCluster({ name: req.name, seed: req.seed, objects: req.objects, ca, historySize: req.historySize });
     const t: Tracked = { cluster, podRvs: [], stamped: new Map(), stampOf: new Map(), lastPodChangeAt: Date.now(), tracking: false };
     clusters.set(req.name, t);
+    // Registered before any churn runs (only churn stamps), so stampOf knows every stamp there is.
     cluster.store.onChange((c) => {
       if (c.kind.kind !== 'Pod' || c.kind.group !== '') return;
       t.lastPodChangeAt = Date.now();
-      if (!t.tracking) return;
-      t.podRvs.push(c.resourceVersion);
       const meta = c.object.metadata;
       const uid = typeof meta.uid === 'string' ? meta.uid : '';
       const stamp = meta.annotations?.[CHANGED_AT_ANNOTATION];
-      if (typeof stamp === 'string' && stamp !== t.stampOf.get(uid)) t.stamped.set(c.resourceVersion, Number(stamp));
+      if (t.tracking) {
+        t.podRvs.push(c.resourceVersion);
+        if (typeof stamp === 'string' && stamp !== t.stampOf.get(uid)) t.stamped.set(c.resourceVersion, Number(stamp));
+      }
       if (c.type === 'DELETED') t.stampOf.delete(uid);
       else if (typeof stamp === 'string') t.stampOf.set(uid, stamp);
     });
@@ -85,11 +87,6 @@ function beginTracking(): Record<string, number> {
   for (const [name, t] of clusters) {
     t.podRvs = [];
     t.stamped = new Map();
-    t.stampOf = new Map();
-    for (const pod of t.cluster.store.list('Pod')) {
-      const stamp = pod.metadata.annotations?.[CHANGED_AT_ANNOTATION];
-      if (typeof stamp === 'string' && typeof pod.metadata.uid === 'string') t.stampOf.set(pod.metadata.uid, stamp);
-    }
     t.tracking = true;
     marks[name] = t.cluster.store.resourceVersion;
   }
@@ -145,15 +142,16 @@ function prng(seed: number): () => number {
   };
 }
 
+/** The stored pods of a cluster, without parsing them (the simulator's sorted snapshot). */
+function storedPods(t: Tracked) {
+  const store = t.cluster.store as SimStoreInternals;
+  return store.currentSnapshot(store.kind('Pod'));
+}
+
 function samplePods(params: { count: number; seed: number }): PodRef[] {
   const rand = prng(params.seed);
   const all: PodRef[] = [];
-  for (const [name, t] of clusters) {
-    for (const p of t.cluster.store.list('Pod')) {
-      if (p.metadata.deletionTimestamp) continue;
-      all.push({ cluster: name, namespace: p.metadata.namespace ?? '', name: p.metadata.name ?? '' });
-    }
-  }
+  for (const [name, t] of clusters) for (const p of storedPods(t)) all.push({ cluster: name, namespace: p.namespace ?? '', name: p.name });
   const out: PodRef[] = [];
   for (let i = 0; i < params.count && all.length; i++) out.push(all[Math.floor(rand() * all.length)]);
   return out;
@@ -163,8 +161,8 @@ function samplePods(params: { count: number; seed: number }): PodRef[] {
 function appLabels(): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const t of clusters.values()) {
-    for (const p of t.cluster.store.list('Pod')) {
-      const app = p.metadata.labels?.app;
+    for (const p of storedPods(t)) {
+      const app = p.labels?.app;
       if (app) counts[app] = (counts[app] ?? 0) + 1;
     }
   }

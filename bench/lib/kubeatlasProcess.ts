@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { spawnChild, type BenchChild } from './children.js';
-import type { ReadyReport } from './kubeatlasTypes.js';
+import type { KubeatlasStats, ReadyReport } from './kubeatlasTypes.js';
 import type { ProcessUsage, SimClusterInfo } from './simTypes.js';
 
 const HOST = fileURLToPath(new URL('../children/kubeatlasHost.ts', import.meta.url));
@@ -13,7 +13,7 @@ export interface KubeatlasProcess {
   memory(): Promise<NodeJS.MemoryUsage>;
   add(specs: Array<Record<string, unknown>>): Promise<void>;
   waitReady(ids: string[], timeoutMs: number): Promise<ReadyReport>;
-  stats(): Promise<{ objects: number; edges: number; relationBytes: number; subscriptions: number }>;
+  stats(): Promise<KubeatlasStats>;
   usage(): Promise<ProcessUsage>;
   stop(): Promise<void>;
 }

@@ -23,3 +23,14 @@ export interface ReadyReport {
   objects: number;
   perCluster: ClusterReady[];
 }
+
+export interface KubeatlasStats {
+  objects: number;
+  edges: number;
+  relationBytes: number;
+  subscriptions: number;
+  /** Summed over every reflector: watches re-opened without a relist, state transfers after the first, 410s seen. */
+  watchRestarts: number;
+  relists: number;
+  expired: number;
+}

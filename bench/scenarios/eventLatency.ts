@@ -40,6 +40,8 @@ interface EventCase {
   /** CPU time / wall time of each side over the case; kubeatlasWaiting: its main thread's wait for a CPU / wall time. */
   cores: { kubeatlas: number; kubeatlasWaiting: number; simulators: number; loadClient: number };
   deliveryWaitMs: number;
+  /** kubeatlas's reflectors during the case: watches re-opened, relists (a relist merges the changes it skipped), 410s. */
+  reflectors: { watchRestarts: number; relists: number; expired: number };
 }
 
 async function waitForSubscriptions(env: FleetEnv, atLeast: number, timeoutMs: number): Promise<void> {
@@ -67,6 +69,7 @@ async function runCase(ctx: BenchContext, env: FleetEnv, rate: number, subscribe
   await env.load.call('subscribe', { url: env.kubeatlas.url, transport, clusters }, 60_000);
   try {
     await waitForSubscriptions(env, subscribers, 30_000);
+    const r0 = await env.kubeatlas.stats();
     const from = await env.sims.beginTracking();
     const u0 = await usageAll(env);
     await env.sims.setTotalChurn(rate);
@@ -93,6 +96,7 @@ async function runCase(ctx: BenchContext, env: FleetEnv, rate: number, subscribe
     }
     const deliveryWaitMs = performance.now() - waitStart;
     const u1 = await usageAll(env);
+    const r1 = await env.kubeatlas.stats();
     const results = await env.load.call<EventResults>('eventResults', {
       windows,
       expected,
@@ -112,6 +116,7 @@ async function runCase(ctx: BenchContext, env: FleetEnv, rate: number, subscribe
       results,
       cores: { kubeatlas: (u1.k.cpuMs - u0.k.cpuMs) / wall, kubeatlasWaiting: (u1.k.runQueueMs - u0.k.runQueueMs) / wall, simulators: simCpu / wall, loadClient: (u1.load.cpuMs - u0.load.cpuMs) / wall },
       deliveryWaitMs,
+      reflectors: { watchRestarts: r1.watchRestarts - r0.watchRestarts, relists: r1.relists - r0.relists, expired: r1.expired - r0.expired },
     };
   } finally {
     await env.sims.setTotalChurn(0).catch(() => undefined);
@@ -128,6 +133,7 @@ function row(c: EventCase): ResultRow {
     r.duplicates ? `${r.duplicates} duplicates` : '',
     r.unexpected ? `${r.unexpected} unexpected` : '',
     r.stampMismatches ? `${r.stampMismatches} stamp mismatches` : '',
+    c.reflectors.watchRestarts || c.reflectors.relists ? `kubeatlas re-opened ${c.reflectors.watchRestarts} watches and relisted ${c.reflectors.relists} times (${c.reflectors.expired} x 410)` : '',
   ].filter(Boolean);
   return {
     n: 3,
@@ -135,7 +141,7 @@ function row(c: EventCase): ResultRow {
     case: `E=${f.int(c.rate)}/s, S=${c.subscribers}, ${c.transport === 'sse' ? 'SSE' : 'WebSocket'}`,
     kubeatlas: [
       `p50 ${f.ms(l.p50)}, p99 ${f.ms(l.p99)}, max ${f.ms(l.max)} (${f.int(l.count)} samples)`,
-      `dropped ${f.int(r.dropped)} of ${f.int(r.expected)} deliveries${r.subscribersShort ? ` (${r.subscribersShort} subscribers short)` : ''}`,
+      `dropped ${f.int(r.dropped)} of ${f.int(r.expected)} deliveries${r.subscribersShort ? ` (${r.subscribersShort} subscribers short)` : ''}; ${r.dropped ? 'stopped waiting' : 'last one delivered'} ${f.ms(c.deliveryWaitMs)} after the churn stopped`,
       ...problems,
       `CPU cores busy: kubeatlas ${c.cores.kubeatlas.toFixed(2)} (+${c.cores.kubeatlasWaiting.toFixed(2)} waiting for a CPU), sims ${c.cores.simulators.toFixed(2)}, clients ${c.cores.loadClient.toFixed(2)}`,
     ].join('; '),

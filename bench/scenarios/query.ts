@@ -56,8 +56,10 @@ export const query: Scenario = {
     if (selectors.length === 0) throw new Error('the simulated pods carry no app label');
     const clusters = env.sims.clusters.map((c) => ({ name: c.name, url: c.url, token: c.token, caPem: c.caPem }));
     const durationMs = p.querySeconds * 1000;
-    // Both sides must give the same answer: ask every selector once on each, with the clusters quiet.
-    ctx.log(`query: checking that kubeatlas and the fan-out agree on ${selectors.length} selectors`);
+    // Both sides must give the same answer: ask every selector once on each, with the pods quiet
+    // (controllers finish what the last churn started: graceful deletions, replacements, scale-backs).
+    const quiet = await env.sims.quietPods(2_000, 30_000);
+    ctx.log(`query: checking that kubeatlas and the fan-out agree on ${selectors.length} selectors${quiet ? '' : ' (pods still changing after 30 s)'}`);
     const once = { selectors, concurrency: 4, durationMs: 120_000, maxRequests: selectors.length };
     const kCheck = await env.load.call<SideLoad>('queryLoad', { url: env.kubeatlas.url, ...once }, 180_000);
     const pCheck = await env.load.call<SideLoad>('fanoutLoad', { clusters, ...once }, 180_000);
