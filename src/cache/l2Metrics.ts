@@ -4,7 +4,7 @@ import { counter, gauge, histogram } from '../util/metrics.js';
 export const cacheMetrics = {
   commits: counter<'result'>({
     name: 'kubeatlas_cache_snapshot_commits_total',
-    help: 'Snapshot batch commits by result (ok, error, lease_lost, seq_mismatch)',
+    help: 'Snapshot batch commits by result (ok, error, lease_lost, lease_expired, seq_mismatch)',
     labelNames: ['result'],
   }),
   commitSeconds: histogram({

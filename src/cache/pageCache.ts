@@ -83,23 +83,23 @@ export class PageCache {
 
 /**
  * A ResourceReader that answers `query` through `cache` and everything else
- * from `reader` (what the GraphQL layer reads).
+ * from `reader` (what the GraphQL layer reads). A Proxy rather than a list
+ * of delegating methods, so members added to the ResourceReader contract
+ * later pass through untouched.
  */
 export function readerWithPageCache(reader: ResourceReader, cache: PageCache): ResourceReader {
-  return {
-    get: (clusterId, kindKey, namespace, name) => reader.get(clusterId, kindKey, namespace, name),
-    getByUid: (clusterId, uid) => reader.getByUid(clusterId, uid),
-    getById: (id) => reader.getById(id),
-    objectOf: (record) => reader.objectOf(record),
-    query: (filter, page) => cache.query(filter, page),
-    count: (filter) => reader.count(filter),
-    selectIds: (clusterId, kindKey, namespace, selector) => reader.selectIds(clusterId, kindKey, namespace, selector),
-    ownedBy: (clusterId, ownerUid) => reader.ownedBy(clusterId, ownerUid),
-    podsOnNode: (clusterId, nodeName) => reader.podsOnNode(clusterId, nodeName),
-    kinds: (clusterId) => reader.kinds(clusterId),
-    knownKinds: (clusterId) => reader.knownKinds(clusterId),
-    onChange: (listener) => reader.onChange(listener),
-  };
+  const query: ResourceReader['query'] = (filter, page) => cache.query(filter, page);
+  const bound = new Map<PropertyKey, unknown>();
+  return new Proxy(reader, {
+    get(target, prop) {
+      if (prop === 'query') return query;
+      const v: unknown = Reflect.get(target, prop, target);
+      if (typeof v !== 'function') return v;
+      let b = bound.get(prop);
+      if (b === undefined) bound.set(prop, (b = (v as (...args: unknown[]) => unknown).bind(target)));
+      return b;
+    },
+  });
 }
 
 /** A canonical text of a compiled filter: equal filters give equal keys, whatever the order of their sets. */

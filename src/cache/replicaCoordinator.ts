@@ -121,6 +121,7 @@ export class ReplicaCoordinator {
       streamMaxLength: options.streamMaxLength,
       pageSize: options.pageSize,
       onLeaseLost: (id) => this.transition(id, (e) => this.toFollower(e, 'lease lost')),
+      onLeaseExpired: () => this.leases.nudge(),
       log: options.log,
     });
     this.leases = new LeaseManager({

@@ -32,8 +32,10 @@ export interface SnapshotWriterOptions {
   streamMaxLength: number;
   /** Page size for reading a collection from the store during a full rewrite (at most the store's maxPageSize). */
   pageSize: number;
-  /** The commit was refused: this replica does not hold the cluster's lease (any more). The writer already let go of it. */
+  /** A commit was refused: another replica holds the cluster's lease now. The writer already let go of the cluster. */
   onLeaseLost: (clusterId: string) => void;
+  /** A commit was refused because the lease expired and nobody holds it (e.g. a stalled renewal): re-acquire it. The batch is kept. */
+  onLeaseExpired: (clusterId: string) => void;
   log: Logger;
 }
 
@@ -208,10 +210,10 @@ export class SnapshotWriter {
     return false;
   }
 
-  /** True when every owned cluster's last commit succeeded and nothing is dirty (for health and tests). */
+  /** True when every owned cluster's last commit succeeded and nothing is pending or dirty, its sync report included (for health and tests). */
   get inSync(): boolean {
     for (const w of this.clusters.values()) {
-      if (!w.healthy || w.ops.length > 0 || [...w.state.values()].some((s) => s !== 'clean')) return false;
+      if (!w.healthy || w.ops.length > 0 || (w.reportDirty && w.report !== undefined) || [...w.state.values()].some((s) => s !== 'clean')) return false;
     }
     return true;
   }
@@ -249,6 +251,20 @@ export class SnapshotWriter {
       for (const k of kinds) this.setDirty(w, k);
     } else if (w.ops.length >= this.o.flushMaxChanges) {
       this.scheduleEarly();
+    }
+  }
+
+  /** Puts back a batch that was not applied, ahead of the changes made since; kinds staged for it are staged again. */
+  private requeue(w: ClusterWriter, ops: PendingOp[], staged: readonly string[]): void {
+    for (const key of staged) this.setDirty(w, key);
+    const back = ops.filter((op) => w.state.get(op.kindKey) !== 'dirty');
+    w.ops = back.length === 0 ? w.ops : [...back, ...w.ops];
+    if (w.ops.length > this.o.maxPendingChanges) {
+      cacheMetrics.overflows.inc();
+      this.o.log.warn({ clusterId: w.clusterId, pending: w.ops.length }, 'snapshot batch too large (redis slow or down): dropped; its kinds will be rewritten in full');
+      const kinds = new Set(w.ops.map((op) => op.kindKey));
+      w.ops = [];
+      for (const k of kinds) this.setDirty(w, k);
     }
   }
 
@@ -391,17 +407,26 @@ export class SnapshotWriter {
     } catch (err) {
       w.healthy = false;
       cacheMetrics.commits.inc({ result: 'error' });
-      if (!this.warnedDown) this.o.log.warn({ clusterId: w.clusterId, err: describeError(err) }, 'snapshot commit failed; the batch is dropped and its kinds will be rewritten when redis answers');
+      if (!this.warnedDown) this.o.log.warn({ clusterId: w.clusterId, err: describeError(err) }, 'snapshot commit failed; retried (a batch that outgrows redis.maxPendingChanges meanwhile turns into full rewrites)');
       this.warnedDown = true;
-      for (const key of kinds.keys()) if (byKind.has(key) || staged.includes(key)) this.setDirty(w, key);
+      // Retrying is safe even if the script did run: the sequence number then differs and the kinds are rewritten.
+      this.requeue(w, ops, staged);
       return false;
     }
     if (this.clusters.get(w.clusterId) !== w) return false;
     if (reply[0] === 'LEASE') {
-      cacheMetrics.commits.inc({ result: 'lease_lost' });
-      this.o.log.warn({ clusterId: w.clusterId, holder: reply[1] || undefined }, 'snapshot commit refused: this replica no longer holds the cluster lease');
-      this.clusters.delete(w.clusterId);
-      this.o.onLeaseLost(w.clusterId);
+      w.healthy = false;
+      if (reply[1]) {
+        cacheMetrics.commits.inc({ result: 'lease_lost' });
+        this.o.log.warn({ clusterId: w.clusterId, holder: reply[1] }, 'snapshot commit refused: another replica holds the cluster lease');
+        this.clusters.delete(w.clusterId);
+        this.o.onLeaseLost(w.clusterId);
+      } else {
+        cacheMetrics.commits.inc({ result: 'lease_expired' });
+        this.o.log.warn({ clusterId: w.clusterId }, 'snapshot commit refused: the cluster lease expired before its renewal; re-acquiring it');
+        this.requeue(w, ops, staged);
+        this.o.onLeaseExpired(w.clusterId);
+      }
       return false;
     }
     if (reply[0] === 'SEQ') {
@@ -434,7 +459,8 @@ export class SnapshotWriter {
     w.seq = Number(reply[1]);
     w.epoch = reply[2];
     w.healthy = true;
-    if (report) w.reportDirty = false;
+    // A newer report may have come in while the commit was in flight: it stays dirty.
+    if (report && w.report === report) w.reportDirty = false;
     for (const [key, k] of kinds) {
       if (k.metaObj) w.written.set(key, k.meta);
       else w.written.delete(key);

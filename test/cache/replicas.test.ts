@@ -4,7 +4,7 @@ import type { App } from '../../src/app.js';
 import type { SimCluster } from '../../src/sim/types.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { waitUntil } from '../helpers/wait.js';
-import { differences, removeDir, startCacheApp, startSim } from './support/cacheHarness.js';
+import { eventually, l2State, mirrorsServer, removeDir, startCacheApp, startSim } from './support/cacheHarness.js';
 import { gql, sseSubscribe } from './support/graphqlClient.js';
 
 /**
@@ -41,11 +41,11 @@ afterAll(async () => {
 
 const role = (app: App, id: string) => app.l2!.coordinator.roleOf(id);
 
-async function mirrors(app: App, sims: SimCluster[], what: string): Promise<void> {
-  for (const sim of sims) {
-    await waitUntil(() => app.registry.get(sim.name)?.info().status === 'READY', `${what}: ${sim.name} READY`, 30_000);
-    await waitUntil(() => differences(app, sim).length === 0, `${what}: ${sim.name} complete`, 30_000, 250);
-  }
+/** Every app of the running test, for failure messages. */
+const running: App[] = [];
+
+async function mirrors(app: App, sims: SimCluster[], _what: string): Promise<void> {
+  for (const sim of sims) await mirrorsServer(app, sim, 45_000, running);
 }
 
 describe('replicas sharing one redis', () => {
@@ -56,6 +56,7 @@ describe('replicas sharing one redis', () => {
     const extra = await startSim({ name: 'added-at-runtime', objects: 200, seed: 33 });
     const a = await startCacheApp({ sims: [simA, simB], redisUrl: redis.url, replicaId: A });
     dirs.push(a.dir);
+    running.splice(0, running.length, a.app);
     let b: Awaited<ReturnType<typeof startCacheApp>> | undefined;
     try {
       // Alone, A owns both.
@@ -63,10 +64,11 @@ describe('replicas sharing one redis', () => {
       expect([role(a.app, forA), role(a.app, forB)]).toEqual(['owner', 'owner']);
 
       b = await startCacheApp({ sims: [simA, simB], redisUrl: redis.url, replicaId: B, dir: a.dir });
+      running.push(b.app);
       // B serves both clusters at once, from the snapshots and change streams...
       await mirrors(b.app, [simA, simB], 'B');
       // ...and once B has been live for a lease TTL, A hands B the cluster B is preferred for.
-      await waitUntil(() => role(b!.app, forB) === 'owner' && role(a.app, forB) === 'follower', 'the handoff to B', 20_000);
+      await eventually(() => role(b!.app, forB) === 'owner' && role(a.app, forB) === 'follower', () => `the handoff to B: ${l2State(a.app, forB)} ${l2State(b!.app, forB)}`, 30_000);
       expect(role(a.app, forA)).toBe('owner');
       expect(role(b.app, forA)).toBe('follower');
       await mirrors(a.app, [simA, simB], 'A after the handoff');
@@ -105,7 +107,7 @@ describe('replicas sharing one redis', () => {
       expect(b.app.registry.get(extra.name)!.info().source).toBe('runtime');
       await mirrors(b.app, [extra], 'B, runtime cluster');
       await mirrors(a.app, [extra], 'A, runtime cluster');
-      await waitUntil(() => [role(a.app, extra.name), role(b!.app, extra.name)].sort().join() === 'follower,owner', 'one owner of the runtime cluster', 20_000);
+      await eventually(() => [role(a.app, extra.name), role(b!.app, extra.name)].sort().join() === 'follower,owner', () => `one owner of the runtime cluster: ${l2State(a.app, extra.name)} ${l2State(b!.app, extra.name)}`, 30_000);
 
       // Removed on B: gone from A too.
       const removed = await gql<{ removeCluster: boolean }>(b.app.server!.url, `mutation { removeCluster(clusterId: "${extra.name}") }`);
@@ -132,8 +134,10 @@ describe('replicas sharing one redis', () => {
     const sim = await startSim({ name: forA, objects: 300, seed: 34 });
     const a = await startCacheApp({ sims: [sim], redisUrl: redis.url, replicaId: A });
     dirs.push(a.dir);
+    running.splice(0, running.length, a.app);
     await mirrors(a.app, [sim], 'A');
     const b = await startCacheApp({ sims: [sim], redisUrl: redis.url, replicaId: B, dir: a.dir });
+    running.push(b.app);
     try {
       await mirrors(b.app, [sim], 'B');
       expect(role(a.app, sim.name)).toBe('owner');
@@ -141,16 +145,16 @@ describe('replicas sharing one redis', () => {
 
       await redis.kill();
       // The follower cannot know whether the owner still watches: its data may be stale.
-      await waitUntil(() => b.app.registry.get(sim.name)?.info().status === 'DEGRADED', 'B to report DEGRADED', 10_000);
+      await eventually(() => b.app.registry.get(sim.name)?.info().status === 'DEGRADED', () => `B to report DEGRADED: ${l2State(b.app, sim.name)}`, 15_000);
       expect(a.app.registry.get(sim.name)?.info().status).toBe('READY');
       // After one lease TTL without redis, B watches the cluster itself.
-      await waitUntil(() => role(b.app, sim.name) === 'standalone', 'B standalone', 15_000);
+      await eventually(() => role(b.app, sim.name) === 'standalone', () => `B standalone: ${l2State(b.app, sim.name)}`, 20_000);
       sim.store.create('ConfigMap', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'during-outage', namespace: 'default' }, data: {} });
       await mirrors(b.app, [sim], 'B standalone');
       await mirrors(a.app, [sim], 'A owner');
 
       await redis.restart();
-      await waitUntil(() => [role(a.app, sim.name), role(b.app, sim.name)].sort().join() === 'follower,owner', 'one owner again', 20_000);
+      await eventually(() => [role(a.app, sim.name), role(b.app, sim.name)].sort().join() === 'follower,owner', () => `one owner again: ${l2State(a.app, sim.name)} ${l2State(b.app, sim.name)}`, 30_000);
       await waitUntil(() => a.app.l2!.coordinator.writer.inSync && b.app.l2!.coordinator.writer.inSync, 'the snapshot rewritten', 20_000);
       sim.store.create('ConfigMap', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'after-outage', namespace: 'default' }, data: {} });
       await mirrors(a.app, [sim], 'A after');

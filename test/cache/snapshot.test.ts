@@ -85,6 +85,7 @@ async function writeSnapshot(store: ResourceStore, prefix: string) {
     streamMaxLength: 100,
     pageSize: 500,
     onLeaseLost: () => undefined,
+    onLeaseExpired: () => undefined,
     log: ctx.log.log,
   });
   cleanups.push(() => writer.close());

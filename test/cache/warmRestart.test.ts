@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import type { SimChange } from '../../src/sim/types.js';
-import { kindKey } from '../../src/kube/kinds.js';
+import { collectionPath, kindKey } from '../../src/kube/kinds.js';
 import type { SimCluster } from '../../src/sim/types.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { waitUntil } from '../helpers/wait.js';
-import { differences, isStateTransfer, memoryLogger, plainWatches, removeDir, startCacheApp, startSim } from './support/cacheHarness.js';
+import { isStateTransfer, memoryLogger, mirrorsServer, plainWatches, removeDir, startCacheApp, startSim } from './support/cacheHarness.js';
 
 let redis: TestRedis;
 const dirs: string[] = [];
@@ -18,9 +18,10 @@ afterAll(async () => {
 });
 
 async function ready(app: App, sim: SimCluster): Promise<void> {
-  await waitUntil(() => app.registry.get(sim.name)?.info().status === 'READY', `${sim.name} READY`, 30_000);
-  await waitUntil(() => app.catalog.sync(sim.name)?.status().reflectors.every((r) => r.phase === 'watching'), `${sim.name} watched`, 30_000);
-  await waitUntil(() => differences(app, sim).length === 0, `${sim.name} in the store`, 30_000, 250);
+  await mirrorsServer(app, sim);
+  // This replica watches the cluster (not only serves its snapshot).
+  await waitUntil(() => app.catalog.sync(sim.name)?.status().phase === 'synced', `${sim.name} synced here`, 30_000);
+  await mirrorsServer(app, sim);
 }
 
 async function synced(app: App): Promise<void> {
@@ -41,8 +42,8 @@ describe('warm restart from the redis snapshot', () => {
       // While kubeatlas is down: one ConfigMap created, one changed, one deleted.
       const cms = sim.store.list('ConfigMap');
       sim.store.create('ConfigMap', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'made-while-down', namespace: 'default' }, data: { a: '1' } });
-      sim.store.mutate('ConfigMap', cms[0].metadata.namespace, cms[0].metadata.name, (o) => void ((o as { data?: Record<string, string> }).data = { changed: 'yes' }));
-      sim.store.delete('ConfigMap', cms[1].metadata.namespace, cms[1].metadata.name);
+      sim.store.mutate('ConfigMap', cms[0].metadata.namespace, cms[0].metadata.name!, (o) => void ((o as { data?: Record<string, string> }).data = { changed: 'yes' }));
+      sim.store.delete('ConfigMap', cms[1].metadata.namespace, cms[1].metadata.name!);
 
       const since = Date.now();
       const second = await startCacheApp({ sims: [sim], redisUrl: redis.url, replicaId: 'r1', dir: first.dir });
@@ -55,13 +56,17 @@ describe('warm restart from the redis snapshot', () => {
           await ready(app, sim);
           expect(sim.requests().filter((r) => r.at >= since && isStateTransfer(r)).map((r) => r.path)).toEqual([]);
         expect(app.store.size).toBe(objects + 1 - 1);
-        const kinds = app.store.kinds(sim.name).filter((k) => k.count > 0).length;
+        const expectedPaths = app.store.kinds(sim.name).filter((k) => k.count > 0).map((k) => collectionPath(k.kind));
+        const diag = JSON.stringify(app.catalog.sync(sim.name)?.status().reflectors.map((r) => [r.kind.kind, r.phase, r.synced, r.resourceVersion, r.restarts, r.lastEventAt]));
         await app.close();
-          // The sim logs a watch when it ends: every kind resumed by a plain WATCH from a stored resourceVersion.
-        const watches = await waitUntil(() => {
-          const w = plainWatches(sim.requests().filter((r) => r.at >= since));
-          return w.length >= kinds ? w : undefined;
-        }, 'the watches to end');
+        // The sim logs a watch when it ends: every kind resumed by a plain WATCH from a stored resourceVersion.
+        let watches = plainWatches(sim.requests().filter((r) => r.at >= since));
+        for (const deadline = Date.now() + 15_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
+          watches = plainWatches(sim.requests().filter((r) => r.at >= since));
+          if (expectedPaths.every((p) => watches.some((w) => w.path === p))) break;
+        }
+        const missing = expectedPaths.filter((p) => !watches.some((w) => w.path === p));
+        expect(missing, diag).toEqual([]);
         for (const w of watches) expect(Number(w.query.resourceVersion)).toBeGreaterThan(0);
         expect(sim.requests().filter((r) => r.at >= since && isStateTransfer(r))).toEqual([]);
         const live = seen.filter((e) => e.origin === 'watch');
@@ -98,8 +103,8 @@ describe('warm restart from the redis snapshot', () => {
       sim.store.create('ConfigMap', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'made-while-down', namespace: 'default' }, data: { a: '1' } });
       sim.store.create('ConfigMap', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'short-lived', namespace: 'default' }, data: { a: '1' } });
       sim.store.delete('ConfigMap', 'default', 'short-lived');
-      sim.store.mutate('ConfigMap', cms[0].metadata.namespace, cms[0].metadata.name, (o) => void ((o as { data?: Record<string, string> }).data = { changed: 'yes' }));
-      sim.store.delete('ConfigMap', cms[1].metadata.namespace, cms[1].metadata.name);
+      sim.store.mutate('ConfigMap', cms[0].metadata.namespace, cms[0].metadata.name!, (o) => void ((o as { data?: Record<string, string> }).data = { changed: 'yes' }));
+      sim.store.delete('ConfigMap', cms[1].metadata.namespace, cms[1].metadata.name!);
       off();
       sim.faults.compact();
 

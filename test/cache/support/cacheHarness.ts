@@ -55,7 +55,7 @@ export async function startCacheApp(o: CacheAppOptions): Promise<{ app: App; dir
     demo: { enabled: false },
     enableMutations: true,
     ...(o.redisUrl ? { redisUrl: o.redisUrl } : {}),
-    redis: { leaseTtlMs: 3000, flushIntervalMs: 50, connectTimeoutMs: 500, commandTimeoutMs: 5000, ...(o.replicaId ? { replicaId: o.replicaId } : {}), ...(o.redis ?? {}) },
+    redis: { leaseTtlMs: 5000, flushIntervalMs: 50, connectTimeoutMs: 500, commandTimeoutMs: 5000, ...(o.replicaId ? { replicaId: o.replicaId } : {}), ...(o.redis ?? {}) },
     clusters: o.sims.map((s) => ({ clusterId: s.name, authMethod: 'TOKEN', server: s.url, token: s.adminToken, tls: { caData: s.ca.certPem }, qps: 1000, burst: 1000 })),
     ...(o.config ?? {}),
   };
@@ -127,3 +127,49 @@ export function plainWatches(requests: readonly SimRequestRecord[]): SimRequestR
 }
 
 export type { SimStartOptions };
+
+/** Polls `check` until truthy; on timeout throws with `describe()` (evaluated then: the state that did not converge). */
+export async function eventually<T>(check: () => T | Promise<T>, describe: () => string, timeoutMs = 30_000, everyMs = 50): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v) return v as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${describe()}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** What an app's L2 thinks of a cluster, for failure messages. */
+export function l2State(app: App, clusterId: string): string {
+  const info = app.registry.get(clusterId)?.info();
+  const sync = app.catalog.sync(clusterId)?.status();
+  return JSON.stringify({
+    replica: app.l2?.replicaId,
+    redisUp: app.l2?.link.up,
+    role: app.l2?.coordinator.roleOf(clusterId),
+    status: info?.status,
+    lastError: info?.lastError,
+    sync: info?.sync,
+    syncPhase: sync?.phase,
+    notWatching: sync?.reflectors.filter((r) => r.phase !== 'watching').map((r) => `${r.kind.kind}:${r.phase}`),
+    writerInSync: app.l2?.coordinator.writer.inSync,
+  });
+}
+
+/**
+ * The app holds the cluster exactly as the server does and is READY; when
+ * this replica runs the cluster's reflectors, every one of them is watching.
+ */
+export async function mirrorsServer(app: App, sim: SimCluster, timeoutMs = 45_000, others: App[] = []): Promise<void> {
+  const state = () => [app, ...others.filter((o) => o !== app)].map((a) => l2State(a, sim.name)).join(' ');
+  await eventually(() => app.registry.get(sim.name)?.info().status === 'READY', () => `${sim.name} READY: ${state()}`, timeoutMs);
+  await eventually(
+    () => {
+      const sync = app.catalog.sync(sim.name)?.status();
+      return sync === undefined || (sync.phase === 'synced' && sync.reflectors.length > 0 && sync.reflectors.every((r) => r.phase === 'watching'));
+    },
+    () => `${sim.name} watched: ${state()}`,
+    timeoutMs,
+  );
+  await eventually(() => differences(app, sim).length === 0, () => `${sim.name} in the store: ${differences(app, sim).slice(0, 3).join('; ')} ${state()}`, timeoutMs, 250);
+}
