@@ -58,6 +58,9 @@ interface Entry {
   /** Transitions run one after the other. */
   chain: Promise<void>;
   removed: boolean;
+  /** This replica wrote the cluster's snapshot when it was removed (it then deletes it). */
+  wasOwner: boolean;
+  removing?: Promise<void>;
 }
 
 /** A follower re-checks the snapshot's epoch and seq this often (Redis restarted empty, trimmed stream). */
@@ -95,6 +98,8 @@ export class ReplicaCoordinator {
   readonly leases: LeaseManager;
   private readonly reader: StreamReader;
   private readonly entries = new Map<string, Entry>();
+  /** Entries whose handle ended, until the registry says whether it was a removal (REMOVED) or not. */
+  private readonly removed = new Map<string, Entry>();
   private readonly o: ReplicaCoordinatorOptions;
   private readonly log: Logger;
   private unsubscribeRegistry: (() => void) | undefined;
@@ -203,6 +208,7 @@ export class ReplicaCoordinator {
     clearTimeout(this.downTimer);
     clearInterval(this.verifyTimer);
     for (const e of this.entries.values()) void e.follower?.stop();
+    this.removed.clear();
     await this.reader.close();
     await this.writer.close();
     await this.leases.close();
@@ -216,32 +222,39 @@ export class ReplicaCoordinator {
       const h = this.o.registry.get(e.clusterId);
       if (h) this.add(h);
     } else if (e.type === 'REMOVED') {
-      const entry = this.entries.get(e.clusterId);
-      if (entry) void this.remove(entry, true);
+      // The handle's signal aborted first (remove() ran); REMOVED means a removal, not a shutdown.
+      const entry = this.entries.get(e.clusterId) ?? this.removed.get(e.clusterId);
+      this.removed.delete(e.clusterId);
+      if (entry) void this.remove(entry).then(() => (entry.wasOwner && this.o.link.up && !this.closed ? this.deleteSnapshot(e.clusterId) : undefined)).catch(() => undefined);
     }
   }
 
   private add(handle: ClusterHandle): void {
     if (this.closed || this.entries.has(handle.id) || handle.signal.aborted) return;
-    const entry: Entry = { handle, role: 'pending', follower: undefined, complete: new Map(), chain: Promise.resolve(), removed: false };
+    const entry: Entry = { handle, role: 'pending', follower: undefined, complete: new Map(), chain: Promise.resolve(), removed: false, wasOwner: false };
     this.entries.set(handle.id, entry);
-    handle.signal.addEventListener('abort', () => void this.remove(entry, false), { once: true });
+    this.removed.delete(handle.id);
+    handle.signal.addEventListener('abort', () => void this.remove(entry), { once: true });
     this.transition(handle.id, (x) => (this.o.link.up ? this.toFollower(x, 'registered') : this.toStandalone(x, 'redis unreachable')));
     this.leases.track(handle.id);
   }
 
-  private async remove(entry: Entry, deleteSnapshot: boolean): Promise<void> {
-    if (entry.removed) return;
+  /** Stops everything for a cluster whose handle ended (removal or shutdown); releases its lease. */
+  private async remove(entry: Entry): Promise<void> {
+    if (entry.removed) return entry.removing;
     entry.removed = true;
-    if (this.entries.get(entry.handle.id) === entry) this.entries.delete(entry.handle.id);
     const id = entry.handle.id;
+    if (this.entries.get(id) === entry) {
+      this.entries.delete(id);
+      this.removed.set(id, entry);
+    }
     this.stopFollower(entry);
-    const owned = this.writer.owns(id);
+    entry.wasOwner = this.writer.owns(id);
     this.writer.disown(id);
     entry.role = 'pending';
     this.countRoles();
-    if (deleteSnapshot && owned && this.o.link.up && !this.closed) await this.deleteSnapshot(id).catch(() => undefined);
-    await this.leases.untrack(id);
+    entry.removing = this.leases.untrack(id);
+    return entry.removing;
   }
 
   private onLink(up: boolean): void {

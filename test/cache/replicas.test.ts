@@ -114,6 +114,9 @@ describe('replicas sharing one redis', () => {
       expect(removed.errors).toBeUndefined();
       await waitUntil(() => a.app.registry.get(extra.name) === undefined, 'the removal on A', 10_000);
       await waitUntil(() => a.app.store.kinds(extra.name).every((k) => k.count === 0), 'its objects gone on A');
+      // Its snapshot and change stream are deleted from redis by the replica that wrote them.
+      const keys = a.app.l2!.keys;
+      await waitUntil(async () => (await a.app.l2!.link.cmd.exists(keys.meta(extra.name), keys.stream(extra.name), keys.objects(extra.name, 'ConfigMap'))) === 0, 'its snapshot deleted', 10_000);
 
       // A leaves (graceful): B takes its cluster at once (the lease is released, not left to expire).
       const t = Date.now();
