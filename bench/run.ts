@@ -12,7 +12,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { describeError } from '../src/util/errors.js';
-import { installCleanup, liveChildren, stopAll } from './lib/children.js';
+import { benchChildEnv, installCleanup, liveChildren, stopAll } from './lib/children.js';
 import { planCpus } from './lib/cpuPlan.js';
 import { startFleetEnv, type FleetEnv } from './lib/fleetEnv.js';
 import { describeMachine, machineInfo } from './lib/machine.js';
@@ -139,6 +139,7 @@ async function main(): Promise<number> {
     `command: ${command}`,
     describeMachine(machine) + `, ${loadAtEnd} at the end`,
     `CPUs: ${cpus.description}`,
+    `children run with NODE_ENV=${benchChildEnv().NODE_ENV} and KUBEATLAS_LOG_LEVEL=${benchChildEnv().KUBEATLAS_LOG_LEVEL}`,
     `parameters: ${describeParams(params)}`,
     'Ratio = kubeatlas / peer: below 1 means kubeatlas needs less time, CPU or memory (for throughput, above 1 means kubeatlas serves more).',
   ].join('\n');
@@ -151,6 +152,7 @@ async function main(): Promise<number> {
     command,
     machine: { ...machine, loadAverage1mAtEnd: loadAtEnd },
     cpus,
+    childEnv: benchChildEnv(),
     params,
     rows,
     markdown: markdownTable(rows),

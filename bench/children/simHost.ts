@@ -31,6 +31,10 @@ interface Tracked {
   stampOf: Map<string, string>;
   lastPodChangeAt: number;
   tracking: boolean;
+  /** Object uid -> its current stamp, every kind (a write with a new stamp is one the churn engine made). */
+  anyStampOf: Map<string, string>;
+  /** Writes with a new stamp while tracking: the churn actually achieved (controllers' follow-up writes excluded). */
+  churnWrites: number;
 }
 
 const clusters = new Map<string, Tracked>();
@@ -47,10 +51,17 @@ async function start(params: { clusters: SimClusterRequest[]; caName: string }):
   for (const req of params.clusters) {
     const started = performance.now();
     const cluster = await startSimCluster({ name: req.name, seed: req.seed, objects: req.objects, ca, historySize: req.historySize });
-    const t: Tracked = { cluster, podRvs: [], stamped: new Map(), stampOf: new Map(), lastPodChangeAt: Date.now(), tracking: false };
+    const t: Tracked = { cluster, podRvs: [], stamped: new Map(), stampOf: new Map(), lastPodChangeAt: Date.now(), tracking: false, anyStampOf: new Map(), churnWrites: 0 };
     clusters.set(req.name, t);
     // Registered before any churn runs (only churn stamps), so stampOf knows every stamp there is.
     cluster.store.onChange((c) => {
+      const anyStamp = c.object.metadata.annotations?.[CHANGED_AT_ANNOTATION];
+      if (typeof anyStamp === 'string') {
+        const anyUid = String(c.object.metadata.uid ?? '');
+        if (t.tracking && anyStamp !== t.anyStampOf.get(anyUid)) t.churnWrites++;
+        if (c.type === 'DELETED') t.anyStampOf.delete(anyUid);
+        else t.anyStampOf.set(anyUid, anyStamp);
+      }
       if (c.kind.kind !== 'Pod' || c.kind.group !== '') return;
       t.lastPodChangeAt = Date.now();
       const meta = c.object.metadata;
@@ -87,6 +98,7 @@ function beginTracking(): Record<string, number> {
   for (const [name, t] of clusters) {
     t.podRvs = [];
     t.stamped = new Map();
+    t.churnWrites = 0;
     t.tracking = true;
     marks[name] = t.cluster.store.resourceVersion;
   }
@@ -114,7 +126,7 @@ function podChanges(params: { windows: Record<string, PodChangeWindow> }): Recor
         stampedAt.push(at);
       }
     }
-    out[name] = { count: t.podRvs.filter(inWindow).length, stampedRvs: Float64Array.from(stampedRvs), stampedAt: Float64Array.from(stampedAt) };
+    out[name] = { count: t.podRvs.filter(inWindow).length, churnWrites: t.churnWrites, stampedRvs: Float64Array.from(stampedRvs), stampedAt: Float64Array.from(stampedAt) };
   }
   return out;
 }

@@ -45,6 +45,15 @@ export interface BenchChild {
   readonly exited: Promise<number | null>;
 }
 
+/**
+ * Environment of every child: quiet logs, and NODE_ENV=production as
+ * deploy/Dockerfile sets it (graphql-js, for one, skips development-only
+ * checks then). Either can be overridden from the caller's environment.
+ */
+export function benchChildEnv(): Record<string, string> {
+  return { KUBEATLAS_LOG_LEVEL: process.env.KUBEATLAS_LOG_LEVEL ?? 'error', NODE_ENV: process.env.NODE_ENV ?? 'production' };
+}
+
 const live = new Set<{ child: ChildProcess; name: string }>();
 let cleanupInstalled = false;
 
@@ -90,7 +99,7 @@ export async function spawnChild(opts: SpawnOptions): Promise<BenchChild> {
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     serialization: 'advanced',
-    env: { ...process.env, KUBEATLAS_LOG_LEVEL: process.env.KUBEATLAS_LOG_LEVEL ?? 'error', ...(opts.env ?? {}) },
+    env: { ...process.env, ...benchChildEnv(), ...(opts.env ?? {}) },
   });
   const entry = { child, name: opts.name };
   live.add(entry);
@@ -188,7 +197,7 @@ export async function spawnChild(opts: SpawnOptions): Promise<BenchChild> {
  */
 export function runProgram(opts: { name: string; command: string; args: string[]; cpus?: string; timeoutMs: number; env?: Record<string, string>; cwd?: string }): Promise<{ code: number | null; stdout: string; stderr: string; timedOut: boolean }> {
   const [command, args] = opts.cpus !== undefined ? ['taskset', ['-c', opts.cpus, opts.command, ...opts.args]] : [opts.command, opts.args];
-  const child = spawn(command, args, { cwd: opts.cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...(opts.env ?? {}) } });
+  const child = spawn(command, args, { cwd: opts.cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...benchChildEnv(), ...(opts.env ?? {}) } });
   const entry = { child, name: opts.name };
   live.add(entry);
   let stdout = '';

@@ -29,6 +29,8 @@ export interface PodChangeWindow {
 export interface PodChanges {
   /** Pod changes committed in the window. */
   count: number;
+  /** Writes of the churn engine itself (any kind) since tracking began: the churn rate achieved. */
+  churnWrites: number;
   /** resourceVersions of the writes that set a new changed-at stamp, and that stamp (epoch ms), index by index. */
   stampedRvs: Float64Array;
   stampedAt: Float64Array;

@@ -55,7 +55,6 @@ export const warmRestart: Scenario = {
       args: ['--import', import.meta.resolve('tsx'), SCRIPT, '--objects', String(objects), '--json'],
       timeoutMs,
       cwd: REPO,
-      env: { KUBEATLAS_LOG_LEVEL: process.env.KUBEATLAS_LOG_LEVEL ?? 'error' },
     });
     const last = r.stdout.trim().split('\n').reverse().find((l) => l.startsWith('{'));
     let summary: unknown;
