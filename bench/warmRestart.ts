@@ -212,7 +212,10 @@ async function main(): Promise<void> {
       process.stderr.write(`run ${run}: cold ${(coldMs / 1000).toFixed(2)} s, snapshot written ${(snapshotMs / 1000).toFixed(2)} s later, warm ${(warmMs / 1000).toFixed(2)} s\n`);
     }
 
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    const median = (xs: number[]) => {
+      const v = [...xs].sort((a, b) => a - b);
+      return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    };
     const coldMs = median(results.map((r) => r.coldMs));
     const warmMs = median(results.map((r) => r.warmMs));
     const summary = {
