@@ -73,7 +73,7 @@ export const RedisSchema = z.strictObject({
   /** Changes of one cluster held while Redis is slow or down; beyond, the batch is dropped and its collections rewritten in full later. */
   maxPendingChanges: z.int().min(100).max(10_000_000).default(50_000),
   /** Batches kept per cluster in its change stream (approximate, XADD MAXLEN ~); a replica further behind reloads the snapshot. */
-  streamMaxLength: z.int().min(10).max(1_000_000).default(256),
+  streamMaxLength: z.int().min(10).max(1_000_000).default(128),
   /** Deadline of the connection to Redis. */
   connectTimeoutMs: z.int().min(100).max(60_000).default(2000),
   /** Deadline of each Redis command. */
