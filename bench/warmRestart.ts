@@ -179,7 +179,7 @@ async function main(): Promise<void> {
       );
     };
 
-    const results: Array<{ catalogObjects: number; coldMs: number; snapshotMs: number; warmMs: number; warmTransfers: number; coldTransfers: number; warmWatches: number }> = [];
+    const results: Array<{ redisBytes: number; catalogObjects: number; coldMs: number; snapshotMs: number; warmMs: number; warmTransfers: number; coldTransfers: number; warmWatches: number }> = [];
     for (let run = 1; run <= runs; run++) {
       const probe = await import('ioredis').then((m) => new m.Redis(`redis://127.0.0.1:${redisPort}`));
       await probe.flushall();
@@ -195,6 +195,8 @@ async function main(): Promise<void> {
       t0 = performance.now();
       await waitFor(() => app.l2?.coordinator.writer.inSync === true, 'the snapshot', 600_000);
       const snapshotMs = performance.now() - t0;
+      const memInfo = String(await app.l2!.link.cmd.info('memory'));
+      const redisBytes = Number(/used_memory:(\d+)/.exec(memInfo)?.[1] ?? 'NaN');
       await app.close();
       const cold = (await request<{ counts: RequestCounts }>(sim, 'requests', { since: coldMark })).counts;
 
@@ -208,7 +210,7 @@ async function main(): Promise<void> {
       await app.close();
       const warm = (await request<{ counts: RequestCounts }>(sim, 'requests', { since: warmMark })).counts;
       if (relisted > 0) process.stderr.write(`warning: ${relisted} kinds transferred state during the warm restart\n`);
-      results.push({ catalogObjects, coldMs, snapshotMs, warmMs, coldTransfers: cold.lists + cold.watchLists, warmTransfers: warm.lists + warm.watchLists, warmWatches: warm.watches });
+      results.push({ redisBytes, catalogObjects, coldMs, snapshotMs, warmMs, coldTransfers: cold.lists + cold.watchLists, warmTransfers: warm.lists + warm.watchLists, warmWatches: warm.watches });
       process.stderr.write(`run ${run}: cold ${(coldMs / 1000).toFixed(2)} s, snapshot written ${(snapshotMs / 1000).toFixed(2)} s later, warm ${(warmMs / 1000).toFixed(2)} s\n`);
     }
 
@@ -227,6 +229,7 @@ async function main(): Promise<void> {
       warmSeconds: +(warmMs / 1000).toFixed(3),
       warmToColdRatio: +(warmMs / coldMs).toFixed(3),
       snapshotWriteSeconds: +(median(results.map((r) => r.snapshotMs)) / 1000).toFixed(3),
+      redisMemoryMB: Math.round(results[0].redisBytes / 1024 / 1024),
       coldStateTransfers: results[0].coldTransfers,
       warmStateTransfers: Math.max(...results.map((r) => r.warmTransfers)),
       warmWatches: results[0].warmWatches,
@@ -235,7 +238,7 @@ async function main(): Promise<void> {
       [
         `objects                      ${summary.objects} on the server, ${summary.catalogObjects} of the watched kinds`,
         `cold sync to READY           ${summary.coldSeconds.toFixed(2)} s  (${summary.coldStateTransfers} LIST/WatchList requests; server ${watchList ? 'serves WatchList' : 'without WatchList: paged LISTs at QPS 5'})`,
-        `snapshot in redis after      ${summary.snapshotWriteSeconds.toFixed(2)} s`,
+        `snapshot in redis after      ${summary.snapshotWriteSeconds.toFixed(2)} s  (redis used_memory ${summary.redisMemoryMB} MB: snapshot + change stream)`,
         `warm restart to READY        ${summary.warmSeconds.toFixed(2)} s  (${summary.warmStateTransfers} LIST/WatchList requests, ${summary.warmWatches} WATCHes)`,
         `warm / cold                  ${(summary.warmToColdRatio * 100).toFixed(1)} %`,
         '',
