@@ -60,6 +60,8 @@ interface Entry {
   removed: boolean;
   /** This replica wrote the cluster's snapshot when it was removed (it then deletes it). */
   wasOwner: boolean;
+  /** The catalog was resumed over data it did not list itself: prune unwatched kinds once it settles. */
+  pruneOnSettle: boolean;
   removing?: Promise<void>;
 }
 
@@ -188,9 +190,20 @@ export class ReplicaCoordinator {
     return { resourceVersion: rv, objects };
   };
 
-  /** CatalogOptions.onSyncReport: the owner's report goes into the snapshot for the followers' status. */
+  /**
+   * CatalogOptions.onSyncReport: the owner's report goes into the snapshot
+   * for the followers' status. Once a resumed sync has settled its kinds,
+   * kinds the store holds (from a snapshot or a followed copy) that the sync
+   * does not watch any more (e.g. the cluster's `kinds` changed meanwhile)
+   * are emptied: nothing would keep them current.
+   */
   readonly onSyncReport = (clusterId: string, report: SyncReport): void => {
     this.writer.setReport(clusterId, report);
+    const e = this.entries.get(clusterId);
+    if (e?.pruneOnSettle && report.kindsTotal > 0 && report.kindsSynced + report.failingKinds.length >= report.kindsTotal) {
+      e.pruneOnSettle = false;
+      this.pruneUnwatchedKinds(e);
+    }
   };
 
   /** Waits until no transition is in progress (tests, shutdown). */
@@ -231,7 +244,7 @@ export class ReplicaCoordinator {
 
   private add(handle: ClusterHandle): void {
     if (this.closed || this.entries.has(handle.id) || handle.signal.aborted) return;
-    const entry: Entry = { handle, role: 'pending', follower: undefined, complete: new Map(), chain: Promise.resolve(), removed: false, wasOwner: false };
+    const entry: Entry = { handle, role: 'pending', follower: undefined, complete: new Map(), chain: Promise.resolve(), removed: false, wasOwner: false, pruneOnSettle: false };
     this.entries.set(handle.id, entry);
     this.removed.delete(handle.id);
     handle.signal.addEventListener('abort', () => void this.remove(entry), { once: true });
@@ -335,7 +348,10 @@ export class ReplicaCoordinator {
     this.writer.own(id, { seq, epoch, keepSecretValues: e.handle.spec.keepSecretValues ?? false, snapshotKinds: kinds, storeMatchesSnapshot: matches });
     for (const kind of rewrite) this.writer.markDirty(id, kind);
     e.role = 'owner';
-    if (from !== 'standalone') this.o.catalog().resume(id);
+    if (from !== 'standalone') {
+      e.pruneOnSettle = true;
+      this.o.catalog().resume(id);
+    }
     this.log.info({ clusterId: id, from, resumeByWatch: e.complete.size, snapshotInSync: matches }, 'this replica now watches the cluster');
   }
 
@@ -369,6 +385,7 @@ export class ReplicaCoordinator {
     }
     if (e.removed || this.closed) return;
     e.role = 'standalone';
+    e.pruneOnSettle = true;
     this.o.catalog().resume(id);
     this.log.warn({ clusterId: id, from, reason, resumeByWatch: e.complete.size }, 'watching the cluster from this replica without redis');
   }
@@ -405,6 +422,20 @@ export class ReplicaCoordinator {
   }
 
   // --------------------------------------------------------------- helpers
+
+  private pruneUnwatchedKinds(e: Entry): void {
+    const id = e.handle.id;
+    const sync = this.o.catalog().sync(id);
+    if (!sync) return;
+    const watched = new Set(sync.status().reflectors.map((r) => kindKeyOf(r.kind)));
+    for (const { kind, count } of this.o.store.kinds(id)) {
+      if (count === 0 || watched.has(kindKeyOf(kind))) continue;
+      this.log.info({ clusterId: id, kind: kindKeyOf(kind), objects: count }, 'kind held from redis is no longer watched: its objects are dropped');
+      const sink = this.o.store.sinkFor(id, kind, { keepSecretValues: e.handle.spec.keepSecretValues ?? false });
+      sink.beginReplace();
+      sink.endReplace('');
+    }
+  }
 
   private stopFollower(e: Entry): void {
     const f = e.follower;

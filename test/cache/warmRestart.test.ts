@@ -5,7 +5,7 @@ import { collectionPath, kindKey } from '../../src/kube/kinds.js';
 import type { SimCluster } from '../../src/sim/types.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { waitUntil } from '../helpers/wait.js';
-import { isStateTransfer, memoryLogger, mirrorsServer, plainWatches, removeDir, startCacheApp, startSim } from './support/cacheHarness.js';
+import { isStateTransfer, memoryLogger, mirrorsServer, plainWatches, removeDir, simState, startCacheApp, startSim, storeState } from './support/cacheHarness.js';
 
 let redis: TestRedis;
 const dirs: string[] = [];
@@ -139,6 +139,33 @@ describe('warm restart from the redis snapshot', () => {
       }
       // ...after a state transfer (the sim logs a WatchList when it ends): the watch from the snapshot's resourceVersion got 410.
       await waitUntil(() => sim.requests().some((r) => r.at >= since && isStateTransfer(r)), 'a state transfer in the request log');
+    } finally {
+      await sim.close();
+    }
+  }, 60_000);
+
+  it('kinds no longer asked for (config changed between runs) are dropped after the warm restart; the others resume by WATCH', async () => {
+    const sim = await startSim({ name: 'warm-kinds', objects: 600, seed: 13 });
+    try {
+      const first = await startCacheApp({ sims: [sim], redisUrl: redis.url, replicaId: 'r4' });
+      dirs.push(first.dir);
+      await ready(first.app, sim);
+      await synced(first.app);
+      expect(first.app.store.kinds(sim.name).filter((k) => k.count > 0).length).toBeGreaterThan(10);
+      await first.app.close();
+
+      const since = Date.now();
+      const second = await startCacheApp({ sims: [sim], redisUrl: redis.url, replicaId: 'r4', dir: first.dir, clusterSpec: { kinds: ['Pod', 'ConfigMap', 'Namespace'] } });
+      try {
+        await waitUntil(() => second.app.registry.get(sim.name)?.info().status === 'READY' && second.app.catalog.sync(sim.name)?.status().phase === 'synced', 'READY', 30_000);
+        await waitUntil(() => second.app.store.kinds(sim.name).filter((k) => k.count > 0).map((k) => k.kind.kind).sort().join() === 'ConfigMap,Namespace,Pod', 'only the asked kinds left', 15_000);
+        for (const kind of second.app.store.kinds(sim.name).filter((k) => k.count > 0).map((k) => k.kind)) {
+          expect(storeState(second.app, sim.name, kind)).toEqual(simState(sim, kind));
+        }
+        expect(sim.requests().filter((r) => r.at >= since && isStateTransfer(r))).toEqual([]);
+      } finally {
+        await second.app.close();
+      }
     } finally {
       await sim.close();
     }

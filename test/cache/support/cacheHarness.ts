@@ -43,6 +43,8 @@ export interface CacheAppOptions {
   dir?: string;
   cacheLogger?: Logger;
   serve?: boolean;
+  /** Extra fields of every cluster entry (e.g. kinds). */
+  clusterSpec?: Record<string, unknown>;
 }
 
 /** Starts kubeatlas from a YAML config file, as a user would, against simulated clusters. */
@@ -56,7 +58,7 @@ export async function startCacheApp(o: CacheAppOptions): Promise<{ app: App; dir
     enableMutations: true,
     ...(o.redisUrl ? { redisUrl: o.redisUrl } : {}),
     redis: { leaseTtlMs: 5000, flushIntervalMs: 50, connectTimeoutMs: 500, commandTimeoutMs: 5000, ...(o.replicaId ? { replicaId: o.replicaId } : {}), ...(o.redis ?? {}) },
-    clusters: o.sims.map((s) => ({ clusterId: s.name, authMethod: 'TOKEN', server: s.url, token: s.adminToken, tls: { caData: s.ca.certPem }, qps: 1000, burst: 1000 })),
+    clusters: o.sims.map((s) => ({ clusterId: s.name, authMethod: 'TOKEN', server: s.url, token: s.adminToken, tls: { caData: s.ca.certPem }, qps: 1000, burst: 1000, ...(o.clusterSpec ?? {}) })),
     ...(o.config ?? {}),
   };
   const file = join(dir, `kubeatlas-${o.replicaId ?? 'x'}.yaml`);
