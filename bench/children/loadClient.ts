@@ -3,11 +3,12 @@
  * simulators, away from kubeatlas's CPU) and drives kubeatlas — and the
  * peers — over the network exactly as clients do:
  *
- * - subscribe / eventResults / unsubscribe: S subscribers over SSE or
- *   graphql-ws, subscriber i following the pods of one cluster; every event
- *   is kept with its receipt time, and eventResults compares them with the
- *   Pod changes the simulators committed (drops, duplicates, latency from
- *   the write's changed-at stamp to the receipt);
+ * - subscribe / watchDirect / eventResults / unsubscribe: S subscribers
+ *   over SSE or graphql-ws, subscriber i following the pods of one cluster,
+ *   and, as the reference, one plain pod watch per followed apiserver; every
+ *   event is kept with its receipt time, and eventResults compares them with
+ *   the Pod changes the simulators committed (drops, duplicates, latency
+ *   from the write's changed-at stamp to the receipt);
  * - queryLoad: a closed loop of `resources(kinds: Pod, labelSelector, first: 50)`;
  * - fanoutLoad: the peer — the same question as a LIST with that
  *   labelSelector to every apiserver in parallel, merged, sorted, first 50;
@@ -22,7 +23,8 @@ import { serveRpc } from '../lib/rpcServer.js';
 import { processUsage } from '../lib/usage.js';
 import { sseSubscribe } from '../lib/sseClient.js';
 import { closedLoop } from '../lib/closedLoop.js';
-import { SampleBuffer, summarize } from '../lib/stats.js';
+import { account, countInWindow, newReceiver, recordEvent, type Receiver } from '../lib/eventRecorder.js';
+import { watchPods } from '../lib/watchClient.js';
 import type { EventResults, EventWindowRequest, FanoutCluster, LoadResult, MatchCounts, RelatedResult, SubscribeRequest } from '../lib/loadTypes.js';
 import type { PodRef } from '../lib/simTypes.js';
 
@@ -33,35 +35,24 @@ const ADD = `mutation($input: AddClusterInput!) { addCluster(input: $input, wait
 
 const REQUEST_TIMEOUT_MS = 30_000;
 
-interface Subscriber {
-  cluster: string;
-  rvs: SampleBuffer;
-  receivedAt: SampleBuffer;
-  stamps: SampleBuffer;
-  errors: string[];
-  close(): void;
-}
-
-let subscribers: Subscriber[] = [];
+let subscribers: Receiver[] = [];
+let directWatches: Receiver[] = [];
 const wsClients: Client[] = [];
 let ssePool: Pool | undefined;
+const directPools: Pool[] = [];
 
-function record(sub: Subscriber, data: Record<string, unknown>, receivedAt: number): void {
+function recordGraphql(r: Receiver, data: Record<string, unknown>, receivedAt: number): void {
   const ev = data.resourceEvents as { resource?: { resourceVersion?: string; annotations?: Record<string, string> } } | undefined;
-  const rv = Number(ev?.resource?.resourceVersion);
-  const stamp = ev?.resource?.annotations?.[CHANGED_AT_ANNOTATION];
-  sub.rvs.push(rv);
-  sub.receivedAt.push(receivedAt);
-  sub.stamps.push(stamp === undefined ? NaN : Number(stamp));
+  recordEvent(r, ev?.resource?.resourceVersion, ev?.resource?.annotations?.[CHANGED_AT_ANNOTATION], receivedAt);
 }
 
+/** Opens the subscribers (in addition to any still open: call unsubscribe between cases). */
 async function subscribe(params: SubscribeRequest): Promise<null> {
-  await unsubscribe();
   const origin = new URL(params.url).origin;
-  if (params.transport === 'sse') ssePool = new Pool(origin, { connections: params.clusters.length + 1, headersTimeout: REQUEST_TIMEOUT_MS, bodyTimeout: 0 });
+  if (params.transport === 'sse') ssePool ??= new Pool(origin, { connections: params.clusters.length + 1, headersTimeout: REQUEST_TIMEOUT_MS, bodyTimeout: 0 });
   const ready: Array<Promise<void>> = [];
   for (const cluster of params.clusters) {
-    const sub: Subscriber = { cluster, rvs: new SampleBuffer(), receivedAt: new SampleBuffer(), stamps: new SampleBuffer(), errors: [], close: () => {} };
+    const sub = newReceiver(cluster);
     const variables = { f: { kinds: ['Pod'], clusters: [cluster] } };
     if (params.transport === 'sse') {
       const s = sseSubscribe({
@@ -69,7 +60,7 @@ async function subscribe(params: SubscribeRequest): Promise<null> {
         query: EVENTS,
         variables,
         dispatcher: ssePool!,
-        onData: (d, at) => record(sub, d, at),
+        onData: (d, at) => recordGraphql(sub, d, at),
         onError: (m) => sub.errors.push(m),
       });
       sub.close = () => s.close();
@@ -83,7 +74,7 @@ async function subscribe(params: SubscribeRequest): Promise<null> {
           next: (v) => {
             const at = Date.now();
             if (v.errors?.length) sub.errors.push(String(v.errors[0].message));
-            if (v.data) record(sub, v.data, at);
+            if (v.data) recordGraphql(sub, v.data, at);
           },
           error: (e) => sub.errors.push(e instanceof Error ? e.message : JSON.stringify(e).slice(0, 200)),
           complete: () => {},
@@ -97,78 +88,52 @@ async function subscribe(params: SubscribeRequest): Promise<null> {
   return null;
 }
 
-/** Compares what each subscriber received in the window with what the simulators committed. */
-function eventResults(params: EventWindowRequest): EventResults {
-  const stamped = new Map<string, Map<number, number>>();
-  for (const [cluster, rvs] of Object.entries(params.stampedRvs)) {
-    const at = params.stampedAt[cluster];
-    const m = new Map<number, number>();
-    for (let i = 0; i < rvs.length; i++) m.set(rvs[i], at[i]);
-    stamped.set(cluster, m);
+/**
+ * The reference: one plain watch of all pods per apiserver, straight from
+ * this process, from `resourceVersion` on (what a client without kubeatlas
+ * sees: the simulator's own delay, the network, this client).
+ */
+async function watchDirect(params: { clusters: Array<FanoutCluster & { resourceVersion: number }> }): Promise<null> {
+  const ready: Array<Promise<void>> = [];
+  for (const c of params.clusters) {
+    const pool = new Pool(c.url, { connections: 1, connect: { ca: c.caPem }, headersTimeout: REQUEST_TIMEOUT_MS, bodyTimeout: 0 });
+    directPools.push(pool);
+    const r = newReceiver(c.name);
+    const w = watchPods({
+      dispatcher: pool,
+      token: c.token,
+      resourceVersion: c.resourceVersion,
+      timeoutSeconds: 1800,
+      stampAnnotation: CHANGED_AT_ANNOTATION,
+      onEvent: (rv, stamp, at) => recordEvent(r, rv, stamp, at),
+      onError: (m) => r.errors.push(m),
+    });
+    r.close = w.close;
+    ready.push(w.ready);
+    directWatches.push(r);
   }
-  const latencies = new SampleBuffer();
-  let expected = 0;
-  let received = 0;
-  let dropped = 0;
-  let short = 0;
-  let duplicates = 0;
-  let unexpected = 0;
-  let errors = 0;
-  let firstError: string | undefined;
-  let stampMismatches = 0;
-  for (const sub of subscribers) {
-    const w = params.windows[sub.cluster];
-    const want = params.expected[sub.cluster] ?? 0;
-    const stamps = stamped.get(sub.cluster) ?? new Map<number, number>();
-    const seen = new Set<number>();
-    const rvs = sub.rvs.values();
-    const at = sub.receivedAt.values();
-    const evStamps = sub.stamps.values();
-    for (let i = 0; i < rvs.length; i++) {
-      const rv = rvs[i];
-      if (!w || rv <= w.from || rv > w.to) continue;
-      if (seen.has(rv)) {
-        duplicates++;
-        continue;
-      }
-      seen.add(rv);
-      const simStamp = stamps.get(rv);
-      if (simStamp !== undefined) {
-        latencies.push(at[i] - simStamp);
-        if (evStamps[i] !== simStamp) stampMismatches++;
-      }
-    }
-    // Every Pod change in the window should arrive: anything else in the window is unexpected.
-    expected += want;
-    received += seen.size;
-    const missing = Math.max(0, want - seen.size);
-    unexpected += Math.max(0, seen.size - want);
-    dropped += missing;
-    if (missing > 0) short++;
-    errors += sub.errors.length;
-    firstError ??= sub.errors[0];
-  }
-  return { subscribers: subscribers.length, expected, received, dropped, subscribersShort: short, duplicates, unexpected, errors, firstError, latency: summarize(latencies.values()), stampMismatches };
+  await Promise.all(ready);
+  return null;
 }
 
-/** Distinct events each subscriber has received with from < rv <= to for its cluster (for waiting until delivery completes). */
-function receivedInWindow(params: { windows: Record<string, { from: number; to: number }> }): number[] {
-  return subscribers.map((sub) => {
-    const w = params.windows[sub.cluster];
-    const seen = new Set<number>();
-    const rvs = sub.rvs.values();
-    for (let i = 0; i < rvs.length; i++) if (w && rvs[i] > w.from && rvs[i] <= w.to) seen.add(rvs[i]);
-    return seen.size;
-  });
+/** Compares what the subscribers (and the direct watches) received in the window with what the simulators committed. */
+function eventResults(params: EventWindowRequest): { subscribers: EventResults; direct: EventResults } {
+  return { subscribers: account(subscribers, params), direct: account(directWatches, params) };
+}
+
+/** Distinct window events each subscriber and each direct watch has so far (to wait until delivery completes). */
+function receivedInWindow(params: { windows: EventWindowRequest['windows'] }): { subscribers: number[]; direct: number[] } {
+  return { subscribers: countInWindow(subscribers, params.windows), direct: countInWindow(directWatches, params.windows) };
 }
 
 async function unsubscribe(): Promise<null> {
-  for (const s of subscribers) s.close();
+  for (const s of [...subscribers, ...directWatches]) s.close();
   subscribers = [];
+  directWatches = [];
   await Promise.allSettled(wsClients.splice(0).map((c) => c.dispose()));
-  const p = ssePool;
+  const pools = [...directPools.splice(0), ...(ssePool ? [ssePool] : [])];
   ssePool = undefined;
-  await p?.destroy().catch(() => undefined);
+  await Promise.allSettled(pools.map((p) => p.destroy()));
   return null;
 }
 
@@ -312,4 +277,4 @@ async function addCluster(params: { url: string; input: Record<string, unknown>;
 }
 
 
-serveRpc({ subscribe, eventResults, receivedInWindow, unsubscribe, queryLoad, fanoutLoad, relatedLoad, addCluster, usage: processUsage }, async () => void (await unsubscribe()));
+serveRpc({ subscribe, watchDirect, eventResults, receivedInWindow, unsubscribe, queryLoad, fanoutLoad, relatedLoad, addCluster, usage: processUsage }, async () => void (await unsubscribe()));

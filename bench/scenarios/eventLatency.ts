@@ -21,7 +21,12 @@ import type { BenchContext, Scenario, ScenarioOutcome } from './types.js';
  * - latency: receipt time in the client minus the changed-at stamp of the
  *   write, for the writes that set their own stamp (not a controller's later
  *   write that kept an old one); 1 ms resolution (the stamp is epoch ms).
- * CPU of each process over the case shows who was busy.
+ * The reference ("peer"): one plain pod watch per followed apiserver, opened
+ * by the same client process for the same window, measured the same way —
+ * what a client watching the apiserver itself would see, including the
+ * simulator's own delay when its CPU is saturated (it flushes a burst of
+ * writes at the end of its tick). kubeatlas's added latency is the
+ * difference. CPU of each process over the case shows who was busy.
  */
 
 const DELIVERY_TIMEOUT_MS = 30_000;
@@ -39,6 +44,8 @@ interface EventCase {
   /** kubeatlas CPU time over the case (churn + delivery) per committed change, µs: load-independent. */
   kubeatlasCpuPerChangeUs: number;
   results: EventResults;
+  /** The reference: one plain pod watch per followed apiserver, from the same client process. */
+  direct: EventResults;
   /** CPU time / wall time of each side over the case; kubeatlasWaiting: its main thread's wait for a CPU / wall time. */
   cores: { kubeatlas: number; kubeatlasWaiting: number; simulators: number; loadClient: number };
   deliveryWaitMs: number;
@@ -68,8 +75,11 @@ async function runCase(ctx: BenchContext, env: FleetEnv, rate: number, subscribe
   const names = env.sims.clusters.map((c) => c.name);
   const clusters = Array.from({ length: subscribers }, (_, i) => names[i % names.length]);
   ctx.log(`events: ${rate} changes/s, ${subscribers} ${transport} subscriber(s), ${ctx.params.eventSeconds} s`);
-  await env.load.call('subscribe', { url: env.kubeatlas.url, transport, clusters }, 60_000);
+  const followed = env.sims.clusters.filter((c) => clusters.includes(c.name));
+  const startRvs = await env.sims.marks();
   try {
+    await env.load.call('watchDirect', { clusters: followed.map((c) => ({ name: c.name, url: c.url, token: c.token, caPem: c.caPem, resourceVersion: startRvs[c.name] })) }, 60_000);
+    await env.load.call('subscribe', { url: env.kubeatlas.url, transport, clusters }, 60_000);
     await waitForSubscriptions(env, subscribers, 30_000);
     const r0 = await env.kubeatlas.stats();
     const from = await env.sims.beginTracking();
@@ -83,14 +93,14 @@ async function runCase(ctx: BenchContext, env: FleetEnv, rate: number, subscribe
     const windows = Object.fromEntries(names.map((n) => [n, { from: from[n], to: to[n] }]));
     const changes = await env.sims.podChanges(windows);
     const expected = Object.fromEntries(names.map((n) => [n, changes[n].count]));
-    // Wait until every subscriber has everything, or until nothing arrives for 5 s (bounded).
+    // Wait until every subscriber and direct watch has everything, or until nothing arrives for 5 s (bounded).
     const waitStart = performance.now();
     let last = -1;
     let lastProgress = performance.now();
     for (;;) {
-      const got = await env.load.call<number[]>('receivedInWindow', { windows });
-      const total = got.reduce((s, x) => s + x, 0);
-      if (got.every((x, i) => x >= expected[clusters[i]])) break;
+      const got = await env.load.call<{ subscribers: number[]; direct: number[] }>('receivedInWindow', { windows });
+      const total = [...got.subscribers, ...got.direct].reduce((s, x) => s + x, 0);
+      if (got.subscribers.every((x, i) => x >= expected[clusters[i]]) && got.direct.every((x, i) => x >= expected[followed[i].name])) break;
       if (total !== last) {
         last = total;
         lastProgress = performance.now();
@@ -101,7 +111,7 @@ async function runCase(ctx: BenchContext, env: FleetEnv, rate: number, subscribe
     const deliveryWaitMs = performance.now() - waitStart;
     const u1 = await usageAll(env);
     const r1 = await env.kubeatlas.stats();
-    const results = await env.load.call<EventResults>('eventResults', {
+    const { subscribers: results, direct } = await env.load.call<{ subscribers: EventResults; direct: EventResults }>('eventResults', {
       windows,
       expected,
       stampedRvs: Object.fromEntries(names.map((n) => [n, changes[n].stampedRvs])),
@@ -119,6 +129,7 @@ async function runCase(ctx: BenchContext, env: FleetEnv, rate: number, subscribe
       churnAchievedPerSecond: names.reduce((s, n) => s + changes[n].churnWrites, 0) / churnSeconds,
       kubeatlasCpuPerChangeUs: ((u1.k.cpuMs - u0.k.cpuMs) * 1000) / Math.max(1, names.reduce((s, n) => s + (to[n] - from[n]), 0)),
       results,
+      direct,
       cores: { kubeatlas: (u1.k.cpuMs - u0.k.cpuMs) / wall, kubeatlasWaiting: (u1.k.runQueueMs - u0.k.runQueueMs) / wall, simulators: simCpu / wall, loadClient: (u1.load.cpuMs - u0.load.cpuMs) / wall },
       deliveryWaitMs,
       reflectors: { watchRestarts: r1.watchRestarts - r0.watchRestarts, relists: r1.relists - r0.relists, expired: r1.expired - r0.expired },
@@ -130,29 +141,40 @@ async function runCase(ctx: BenchContext, env: FleetEnv, rate: number, subscribe
   }
 }
 
-function row(c: EventCase): ResultRow {
-  const r = c.results;
-  const l = r.latency;
-  const problems = [
+function problemsOf(r: EventResults): string[] {
+  return [
     r.errors ? `${r.errors} stream errors (${r.firstError ?? ''})` : '',
     r.duplicates ? `${r.duplicates} duplicates` : '',
     r.unexpected ? `${r.unexpected} unexpected` : '',
     r.stampMismatches ? `${r.stampMismatches} stamp mismatches` : '',
-    // Re-opened watches alone are routine (client-go style 5-10 min watch timeouts); a relist merges the changes it skipped.
-    c.reflectors.relists || c.reflectors.expired ? `kubeatlas relisted ${c.reflectors.relists} times (${c.reflectors.expired} x 410, ${c.reflectors.watchRestarts} watches re-opened)` : '',
   ].filter(Boolean);
+}
+
+function row(c: EventCase): ResultRow {
+  const r = c.results;
+  const l = r.latency;
+  const d = c.direct;
   return {
     n: 3,
     scenario: 'Event latency',
-    case: `E=${f.int(c.rate)}/s, S=${c.subscribers}, ${c.transport === 'sse' ? 'SSE' : 'WebSocket'}`,
+    case: `E=${f.int(c.rate)}/s, S=${c.subscribers}, ${c.transport === 'sse' ? 'SSE' : 'WebSocket'}; churn achieved ${f.rate(c.churnAchievedPerSecond, 'changes')}, ${f.int(c.changesCommitted)} changes (${f.int(c.podChangesCommitted)} to pods) in ${c.seconds} s`,
     kubeatlas: [
       `p50 ${f.ms(l.p50)}, p99 ${f.ms(l.p99)}, max ${f.ms(l.max)} (${f.int(l.count)} samples)`,
       `dropped ${f.int(r.dropped)} of ${f.int(r.expected)} deliveries${r.subscribersShort ? ` (${r.subscribersShort} subscribers short)` : ''}; ${r.dropped ? 'stopped waiting' : 'last one delivered'} ${f.ms(c.deliveryWaitMs)} after the churn stopped`,
-      ...problems,
-      `CPU cores busy: kubeatlas ${c.cores.kubeatlas.toFixed(2)} (+${c.cores.kubeatlasWaiting.toFixed(2)} waiting for a CPU), sims ${c.cores.simulators.toFixed(2)}, clients ${c.cores.loadClient.toFixed(2)}`,
+      ...problemsOf(r),
+      // Re-opened watches alone are routine (client-go style 5-10 min watch timeouts); a relist merges the changes it skipped.
+      c.reflectors.relists || c.reflectors.expired ? `kubeatlas relisted ${c.reflectors.relists} times (${c.reflectors.expired} x 410, ${c.reflectors.watchRestarts} watches re-opened)` : '',
+      `CPU ${f.int(c.kubeatlasCpuPerChangeUs)} µs per change (apply + deliver)`,
+      `cores busy: kubeatlas ${c.cores.kubeatlas.toFixed(2)} (+${c.cores.kubeatlasWaiting.toFixed(2)} waiting for a CPU), sims ${c.cores.simulators.toFixed(2)}, clients ${c.cores.loadClient.toFixed(2)}`,
+    ]
+      .filter(Boolean)
+      .join('; '),
+    peer: [
+      `direct pod watch on each followed apiserver (${d.subscribers}): p50 ${f.ms(d.latency.p50)}, p99 ${f.ms(d.latency.p99)}, max ${f.ms(d.latency.max)}`,
+      `dropped ${f.int(d.dropped)} of ${f.int(d.expected)}`,
+      ...problemsOf(d),
     ].join('; '),
-    peer: `churn achieved ${f.rate(c.churnAchievedPerSecond, 'changes')}; ${f.int(c.changesCommitted)} changes with the controllers' (${f.int(c.podChangesCommitted)} to pods) committed in ${c.seconds} s; each subscriber follows the pods of 1 cluster; kubeatlas CPU ${f.int(c.kubeatlasCpuPerChangeUs)} µs per change (apply + deliver)`,
-    ratio: '-',
+    ratio: `p50 ${f.ratio(l.p50 / d.latency.p50)}, p99 ${f.ratio(l.p99 / d.latency.p99)}; kubeatlas adds p50 ${f.ms(l.p50 - d.latency.p50)}, p99 ${f.ms(l.p99 - d.latency.p99)}`,
   };
 }
 
