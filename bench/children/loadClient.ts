@@ -9,15 +9,16 @@
  *   event is kept with its receipt time, and eventResults compares them with
  *   the Pod changes the simulators committed (drops, duplicates, latency
  *   from the write's changed-at stamp to the receipt);
- * - queryLoad: a closed loop of `resources(kinds: Pod, labelSelector, first: 50)`;
- * - fanoutLoad: the peer — the same question as a LIST with that
- *   labelSelector to every apiserver in parallel, merged, sorted, first 50;
+ * - questionLoad: a closed loop of the pod question (bench/lib/podQuestion.ts),
+ *   asked of kubeatlas (`resources(kinds: Pod, labelSelector, first: 50)`) or
+ *   of the peer (a LIST with that labelSelector to every apiserver, merged,
+ *   sorted, first 50); compareAnswers checks that both sides agree;
  * - relatedLoad: `related(depth: 2)` of random pods, one at a time;
  * - addCluster: the addCluster mutation with waitForReady, timed.
  */
 import WebSocket from 'ws';
 import { createClient, type Client } from 'graphql-ws';
-import { Pool, request } from 'undici';
+import { Pool } from 'undici';
 import { CHANGED_AT_ANNOTATION } from '../../src/sim/churn.js';
 import { serveRpc } from '../lib/rpcServer.js';
 import { processUsage } from '../lib/usage.js';
@@ -25,11 +26,11 @@ import { sseSubscribe } from '../lib/sseClient.js';
 import { closedLoop } from '../lib/closedLoop.js';
 import { account, countInWindow, newReceiver, recordEvent, type Receiver } from '../lib/eventRecorder.js';
 import { watchPods } from '../lib/watchClient.js';
-import type { EventResults, EventWindowRequest, FanoutCluster, LoadResult, MatchCounts, RelatedResult, SubscribeRequest } from '../lib/loadTypes.js';
+import { fanoutAsker, gql, kubeatlasAsker, type PodQuestionAsker } from '../lib/podQuestion.js';
+import type { AnswerComparison, EventResults, EventWindowRequest, FanoutCluster, LoadResult, RelatedResult, SubscribeRequest } from '../lib/loadTypes.js';
 import type { PodRef } from '../lib/simTypes.js';
 
 const EVENTS = `subscription($f: ResourceFilter) { resourceEvents(filter: $f) { type clusterId resource { resourceVersion annotations } } }`;
-const RESOURCES = `query($sel: String!) { resources(filter: { kinds: ["Pod"], labelSelector: $sel }, first: 50) { totalCount edges { node { clusterId namespace name status } } } }`;
 const RELATED = `query($c: String!, $ns: String, $n: String!) { resource(clusterId: $c, kind: "Pod", namespace: $ns, name: $n) { related(depth: 2) { clusterId kind namespace name } } }`;
 const ADD = `mutation($input: AddClusterInput!) { addCluster(input: $input, waitForReady: true) { clusterId status lastError sync { objects } } }`;
 
@@ -137,30 +138,15 @@ async function unsubscribe(): Promise<null> {
   return null;
 }
 
-interface GqlBody<T> {
-  data?: T;
-  errors?: Array<{ message?: string; extensions?: { code?: string } }>;
+type Side = { kind: 'kubeatlas'; url: string } | { kind: 'fanout'; clusters: FanoutCluster[] };
+
+function askerFor(side: Side, connections: number): PodQuestionAsker {
+  return side.kind === 'kubeatlas' ? kubeatlasAsker(side.url, connections) : fanoutAsker(side.clusters, connections);
 }
 
-async function gql<T>(pool: Pool, path: string, query: string, variables: Record<string, unknown>): Promise<T> {
-  const res = await pool.request({
-    path,
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json' },
-    body: JSON.stringify({ query, variables }),
-    headersTimeout: REQUEST_TIMEOUT_MS,
-    bodyTimeout: REQUEST_TIMEOUT_MS,
-  });
-  const body = (await res.body.json()) as GqlBody<T>;
-  if (body.errors?.length) throw new Error(`${body.errors[0].extensions?.code ?? 'ERROR'}: ${body.errors[0].message ?? ''}`);
-  if (res.statusCode !== 200 || body.data === undefined) throw new Error(`HTTP ${res.statusCode} without data`);
-  return body.data;
-}
-
-async function queryLoad(params: { url: string; selectors: string[]; concurrency: number; durationMs: number; maxRequests?: number }): Promise<LoadResult & { matches: MatchCounts }> {
-  const u = new URL(params.url);
-  const pool = new Pool(u.origin, { connections: params.concurrency, headersTimeout: REQUEST_TIMEOUT_MS, bodyTimeout: REQUEST_TIMEOUT_MS });
-  const matches: MatchCounts = {};
+/** A closed loop of the pod question against one side, cycling over `selectors`. */
+async function questionLoad(params: { side: Side; selectors: string[]; concurrency: number; durationMs: number }): Promise<LoadResult> {
+  const asker = askerFor(params.side, params.concurrency);
   let questions = 0;
   let matched = 0;
   let returned = 0;
@@ -168,69 +154,57 @@ async function queryLoad(params: { url: string; selectors: string[]; concurrency
     const r = await closedLoop({
       concurrency: params.concurrency,
       durationMs: params.durationMs,
-      maxRequests: params.maxRequests,
       task: async (i) => {
-        const sel = params.selectors[i % params.selectors.length];
-        const d = await gql<{ resources: { totalCount: number; edges: unknown[] } }>(pool, u.pathname, RESOURCES, { sel });
-        matches[sel] ??= d.resources.totalCount;
+        const a = await asker.ask(params.selectors[i % params.selectors.length]);
         questions++;
-        matched += d.resources.totalCount;
-        returned += d.resources.edges.length;
+        matched += a.matches;
+        returned += a.returned;
       },
     });
-    return { ...r, meanMatches: matched / Math.max(1, questions), meanReturned: returned / Math.max(1, questions), matches };
+    return { ...r, meanMatches: matched / Math.max(1, questions), meanReturned: returned / Math.max(1, questions) };
   } finally {
-    await pool.destroy();
+    await asker.close();
   }
 }
 
-interface PodItem {
-  metadata: { namespace?: string; name?: string };
-  status?: { phase?: string };
-}
-
-async function fanoutLoad(params: { clusters: FanoutCluster[]; selectors: string[]; concurrency: number; durationMs: number; maxRequests?: number }): Promise<LoadResult & { matches: MatchCounts }> {
-  const pools = params.clusters.map((c) => ({
-    c,
-    pool: new Pool(c.url, { connections: params.concurrency, connect: { ca: c.caPem }, headersTimeout: REQUEST_TIMEOUT_MS, bodyTimeout: REQUEST_TIMEOUT_MS }),
-  }));
-  const matches: MatchCounts = {};
-  let questions = 0;
-  let matched = 0;
-  let returned = 0;
+/**
+ * Asks every selector of both sides, kubeatlas then the fan-out right after,
+ * and compares the match counts; a pair that differs is asked again (up to
+ * `attempts` times, `retryDelayMs` apart), since the clusters may still be
+ * changing between the two answers. Four selectors at a time.
+ */
+async function compareAnswers(params: { url: string; clusters: FanoutCluster[]; selectors: string[]; attempts: number; retryDelayMs: number }): Promise<AnswerComparison> {
+  const k = kubeatlasAsker(params.url, 4);
+  const p = fanoutAsker(params.clusters, 4);
+  const out: AnswerComparison = { selectors: params.selectors.length, agree: 0, agreedAfterRetry: 0, disagree: [], errors: 0, firstError: undefined };
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < params.selectors.length) {
+      const selector = params.selectors[next++];
+      let last: { kubeatlas: number; peer: number } | undefined;
+      try {
+        for (let attempt = 0; attempt < params.attempts; attempt++) {
+          if (attempt > 0) await new Promise((r) => setTimeout(r, params.retryDelayMs));
+          last = { kubeatlas: (await k.ask(selector)).matches, peer: (await p.ask(selector)).matches };
+          if (last.kubeatlas === last.peer) {
+            out.agree++;
+            if (attempt > 0) out.agreedAfterRetry++;
+            last = undefined;
+            break;
+          }
+        }
+        if (last) out.disagree.push({ selector, ...last });
+      } catch (e) {
+        out.errors++;
+        out.firstError ??= e instanceof Error ? e.message : String(e);
+      }
+    }
+  };
   try {
-    const r = await closedLoop({
-      concurrency: params.concurrency,
-      durationMs: params.durationMs,
-      maxRequests: params.maxRequests,
-      task: async (i) => {
-        const sel = params.selectors[i % params.selectors.length];
-        const parts = await Promise.all(
-          pools.map(async ({ c, pool }) => {
-            const res = await pool.request({
-              path: `/api/v1/pods?labelSelector=${encodeURIComponent(sel)}`,
-              method: 'GET',
-              headers: { authorization: `Bearer ${c.token}`, accept: 'application/json' },
-              headersTimeout: REQUEST_TIMEOUT_MS,
-              bodyTimeout: REQUEST_TIMEOUT_MS,
-            });
-            const body = (await res.body.json()) as { items?: PodItem[] };
-            if (res.statusCode !== 200 || !body.items) throw new Error(`LIST pods on ${c.name} answered ${res.statusCode}`);
-            return body.items.map((p) => ({ clusterId: c.name, namespace: p.metadata.namespace ?? '', name: p.metadata.name ?? '', status: p.status?.phase }));
-          }),
-        );
-        const all = parts.flat();
-        all.sort((a, b) => (a.clusterId < b.clusterId ? -1 : a.clusterId > b.clusterId ? 1 : a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-        const page = all.slice(0, 50);
-        matches[sel] ??= all.length;
-        questions++;
-        matched += all.length;
-        returned += page.length;
-      },
-    });
-    return { ...r, meanMatches: matched / Math.max(1, questions), meanReturned: returned / Math.max(1, questions), matches };
+    await Promise.all(Array.from({ length: 4 }, worker));
+    return out;
   } finally {
-    await Promise.all(pools.map((p) => p.pool.destroy()));
+    await Promise.all([k.close(), p.close()]);
   }
 }
 
@@ -262,19 +236,15 @@ async function relatedLoad(params: { url: string; pods: PodRef[] }): Promise<Rel
 }
 
 async function addCluster(params: { url: string; input: Record<string, unknown>; timeoutMs: number }): Promise<{ ms: number; status: string; objects: number; lastError: string | null }> {
-  const t0 = performance.now();
-  const res = await request(params.url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json' },
-    body: JSON.stringify({ query: ADD, variables: { input: params.input } }),
-    headersTimeout: params.timeoutMs,
-    bodyTimeout: params.timeoutMs,
-  });
-  const body = (await res.body.json()) as GqlBody<{ addCluster: { status: string; lastError: string | null; sync: { objects: number } } }>;
-  const ms = performance.now() - t0;
-  if (body.errors?.length || !body.data) throw new Error(`addCluster failed: ${body.errors?.[0]?.extensions?.code ?? res.statusCode}: ${body.errors?.[0]?.message ?? ''}`);
-  return { ms, status: body.data.addCluster.status, objects: body.data.addCluster.sync.objects, lastError: body.data.addCluster.lastError };
+  const u = new URL(params.url);
+  const pool = new Pool(u.origin, { connections: 1 });
+  try {
+    const t0 = performance.now();
+    const d = await gql<{ addCluster: { status: string; lastError: string | null; sync: { objects: number } } }>(pool, u.pathname, ADD, { input: params.input }, params.timeoutMs);
+    return { ms: performance.now() - t0, status: d.addCluster.status, objects: d.addCluster.sync.objects, lastError: d.addCluster.lastError };
+  } finally {
+    await pool.destroy();
+  }
 }
 
-
-serveRpc({ subscribe, watchDirect, eventResults, receivedInWindow, unsubscribe, queryLoad, fanoutLoad, relatedLoad, addCluster, usage: processUsage }, async () => void (await unsubscribe()));
+serveRpc({ subscribe, watchDirect, eventResults, receivedInWindow, unsubscribe, questionLoad, compareAnswers, relatedLoad, addCluster, usage: processUsage }, async () => void (await unsubscribe()));

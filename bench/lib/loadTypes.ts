@@ -65,5 +65,13 @@ export interface RelatedResult extends LoadResult {
   missing: number;
 }
 
-/** Per selector: matches seen by one side, to cross-check both sides answer the same question. */
-export type MatchCounts = Record<string, number>;
+/** Both sides asked the same selectors: how many answers agree on the number of matching pods. */
+export interface AnswerComparison {
+  selectors: number;
+  agree: number;
+  /** Of `agree`: agreed only when asked again (the clusters were still changing). */
+  agreedAfterRetry: number;
+  disagree: Array<{ selector: string; kubeatlas: number; peer: number }>;
+  errors: number;
+  firstError: string | undefined;
+}
