@@ -211,7 +211,10 @@ async function main(): Promise<void> {
       const warm = (await request<{ counts: RequestCounts }>(sim, 'requests', { since: warmMark })).counts;
       if (relisted > 0) process.stderr.write(`warning: ${relisted} kinds transferred state during the warm restart\n`);
       results.push({ redisBytes, catalogObjects, coldMs, snapshotMs, warmMs, coldTransfers: cold.lists + cold.watchLists, warmTransfers: warm.lists + warm.watchLists, warmWatches: warm.watches });
-      process.stderr.write(`run ${run}: cold ${(coldMs / 1000).toFixed(2)} s, snapshot written ${(snapshotMs / 1000).toFixed(2)} s later, warm ${(warmMs / 1000).toFixed(2)} s\n`);
+      (globalThis as { gc?: () => void }).gc?.();
+      process.stderr.write(
+        `run ${run}: cold ${(coldMs / 1000).toFixed(2)} s, snapshot written ${(snapshotMs / 1000).toFixed(2)} s later, warm ${(warmMs / 1000).toFixed(2)} s (heap after: ${Math.round(process.memoryUsage().heapUsed / 1048576)} MB)\n`,
+      );
     }
 
     const median = (xs: number[]) => {

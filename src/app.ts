@@ -67,8 +67,8 @@ export async function startApp(opts: AppOptions): Promise<App> {
     maxSubscriptions: config.limits.maxSubscriptionsTotal,
   });
   const pages = new PageCache(store, { maxBytes: config.cache.pagesMaxBytes });
-  registerL1Source('objects', store, (s) => s.objectCacheStats());
-  registerL1Source('pages', pages, (p) => p.stats());
+  registerL1Source('objects', store, 'objectCacheStats');
+  registerL1Source('pages', pages, 'stats');
   const secretKey = process.env.KUBEATLAS_SECRET_KEY || undefined;
   const stateFile = new StateFilePersistence({ path: config.stateFile, secretKey });
   // With Redis: runtime clusters are shared by the replicas, and the replica coordinator decides

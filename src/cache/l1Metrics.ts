@@ -15,19 +15,24 @@ export type L1CacheName = 'objects' | 'pages';
 interface Source {
   readonly cache: L1CacheName;
   readonly owner: WeakRef<object>;
-  readonly stats: (owner: object) => L1Stats;
+  readonly method: PropertyKey;
 }
 
 const sources = new Set<Source>();
 
+/** Names of `T`'s methods that return L1Stats. */
+export type L1StatsMethod<T> = { [K in keyof T]: T[K] extends () => L1Stats ? K : never }[keyof T];
+
 /**
  * Registers an L1 cache for the metrics below, read when /metrics is
- * scraped (the lookup path only bumps plain counters). The source drops out
- * by itself once `owner` is garbage-collected; several sources of one
+ * scraped (the lookup path only bumps plain counters): `owner[method]()`.
+ * A method name rather than a callback, so that no closure can keep the
+ * owner (and whatever its creator's scope holds) alive: the source drops
+ * out by itself once `owner` is garbage-collected. Several sources of one
  * cache name (several apps in one process, in tests) are summed.
  */
-export function registerL1Source<T extends object>(cache: L1CacheName, owner: T, stats: (owner: T) => L1Stats): void {
-  sources.add({ cache, owner: new WeakRef(owner), stats: stats as (o: object) => L1Stats });
+export function registerL1Source<T extends object>(cache: L1CacheName, owner: T, method: L1StatsMethod<T>): void {
+  sources.add({ cache, owner: new WeakRef(owner), method });
 }
 
 function totals(): Map<L1CacheName, L1Stats> {
@@ -38,7 +43,7 @@ function totals(): Map<L1CacheName, L1Stats> {
       sources.delete(s);
       continue;
     }
-    const st = s.stats(owner);
+    const st = (owner as Record<PropertyKey, () => L1Stats>)[s.method]();
     const t = out.get(s.cache) ?? { hits: 0, misses: 0, bytes: 0, entries: 0 };
     t.hits += st.hits;
     t.misses += st.misses;

@@ -86,6 +86,9 @@ interface ClusterWriter {
   healthy: boolean;
 }
 
+/** More pending changes than this many batches are written as full rewrites of their kinds rather than in one script call. */
+const BACKLOG_BATCHES = 4;
+
 /** A kind's objects are staged for a rewrite with this TTL (a crashed writer leaves no garbage for long). */
 const STAGING_TTL_MS = 10 * 60_000;
 
@@ -308,6 +311,11 @@ export class SnapshotWriter {
     if (!this.o.link.up) {
       w.healthy = false;
       return false;
+    }
+    // A backlog left by failed commits (Redis slow or away) is not sent as one huge script call: its kinds are rewritten in pages instead.
+    if (!w.healthy && w.ops.length > BACKLOG_BATCHES * this.o.flushMaxChanges) {
+      this.o.log.info({ clusterId: w.clusterId, pending: w.ops.length }, 'snapshot backlog: rewriting its kinds page by page');
+      for (const k of new Set(w.ops.map((op) => op.kindKey))) this.setDirty(w, k);
     }
     // Full rewrites first: stage each dirty kind (its changes are recorded again from now on).
     const staged: string[] = [];
