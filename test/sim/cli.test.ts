@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort } from '../helpers/ports.js';
+import { freeConsecutivePorts, freePort } from '../helpers/ports.js';
 
 /** `npm run sim` as a user (or the benchmark) runs it: a child process, its files, its signals and exit codes. */
 
@@ -56,7 +56,7 @@ const hasKubectl = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignor
 
 describe('npm run sim', () => {
   it('starts the clusters, writes the kubeconfig and ready file, serves kubectl, and stops on SIGTERM within 5 s', async () => {
-    const port = await freePort();
+    const port = await freeConsecutivePorts(2);
     const kubeconfig = join(dir, 'sim.kubeconfig');
     const ready = join(dir, 'ready.json');
     const run = runCli(['--clusters', '2', '--objects', '400', '--port', String(port), '--kubeconfig-out', kubeconfig, '--ready-file', ready, '--churn', '5', '--seed', '3']);
