@@ -24,6 +24,10 @@ export interface SharedClusterListOptions {
   log: Logger;
 }
 
+/** Safety net for lost notifications. */
+const PERIODIC_SYNC_MS = 30_000;
+const RETRY_SYNC_MS = 1000;
+
 type SecretPath = readonly ['token'] | readonly ['kubeconfig'] | readonly ['tls', 'keyData'] | readonly ['tls', 'certData'];
 const SECRET_PATHS: readonly SecretPath[] = [['token'], ['kubeconfig'], ['tls', 'keyData'], ['tls', 'certData']];
 
@@ -55,6 +59,8 @@ export class SharedClusterList implements ClusterPersistence {
     if (channel === this.o.keys.clustersChannel) this.sync();
   };
   private unsubscribeLink: (() => void) | undefined;
+  private periodic: NodeJS.Timeout | undefined;
+  private retry: NodeJS.Timeout | undefined;
 
   constructor(options: SharedClusterListOptions) {
     this.o = options;
@@ -102,7 +108,12 @@ export class SharedClusterList implements ClusterPersistence {
     }
   }
 
-  /** Keeps `registry` in step with the shared list from now on. */
+  /**
+   * Keeps `registry` in step with the shared list from now on: at once, on
+   * every notification, when Redis comes back, after a failed sync (1 s
+   * later) and every 30 s (pub/sub delivers at most once: a notification
+   * sent while this replica was reconnecting is lost).
+   */
   attach(registry: SharedListRegistry): void {
     this.registry = registry;
     this.o.link.sub.on('message', this.onMessage);
@@ -110,12 +121,17 @@ export class SharedClusterList implements ClusterPersistence {
     this.unsubscribeLink = this.o.link.onChange((up) => {
       if (up) this.sync();
     });
+    this.periodic = setInterval(() => this.sync(), PERIODIC_SYNC_MS);
+    this.periodic.unref();
+    this.sync();
   }
 
   detach(): void {
     this.registry = undefined;
     this.o.link.sub.off('message', this.onMessage);
     this.unsubscribeLink?.();
+    clearInterval(this.periodic);
+    clearTimeout(this.retry);
   }
 
   /** Waits for a sync in progress (tests). */
@@ -131,7 +147,12 @@ export class SharedClusterList implements ClusterPersistence {
       return;
     }
     this.syncing = this.syncOnce()
-      .catch((err: unknown) => this.o.log.warn({ err: describeError(err) }, 'could not read the shared cluster list'))
+      .catch((err: unknown) => {
+        this.o.log.warn({ err: describeError(err) }, 'could not read the shared cluster list; retrying');
+        clearTimeout(this.retry);
+        this.retry = setTimeout(() => this.sync(), RETRY_SYNC_MS);
+        this.retry.unref();
+      })
       .finally(() => {
         this.syncing = undefined;
         if (this.syncAgain) {
