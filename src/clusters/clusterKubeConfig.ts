@@ -21,6 +21,8 @@ export interface ClusterKubeConfig {
   tokenFile?: RotatingTokenFile;
   /** TLS files that were read (CA, client cert, client key): a change means "build again". */
   tlsFiles: string[];
+  /** The kubeconfig cluster's `proxy-url` (http: or https:, checked): requests tunnel through it with CONNECT. */
+  proxyUrl?: string;
 }
 
 export interface ClusterKubeConfigContext {
@@ -59,6 +61,13 @@ export function buildClusterKubeConfig(spec: ClusterSpec, ctx: ClusterKubeConfig
       cluster = { ...c };
       user = { ...(selected.kubeConfig.getCurrentUser() ?? { name: 'anonymous' }) };
       contextName = selected.contextName;
+      // client-node reads a user's token-file once, at load; kubectl re-reads it. Rotate like SERVICE_ACCOUNT.
+      const rawUser = selected.user?.body.user;
+      const tokenPath = rawUser && typeof rawUser === 'object' ? (rawUser as Record<string, unknown>)['token-file'] : undefined;
+      if (typeof tokenPath === 'string' && tokenPath !== '' && !user.exec && !user.authProvider && !(rawUser as Record<string, unknown>).token) {
+        tokenFile = new RotatingTokenFile(tokenPath);
+        user = { ...user, token: undefined, authProvider: { name: ROTATING_TOKEN_PROVIDER, config: {} } };
+      }
       break;
     }
     case 'TOKEN':
@@ -116,7 +125,20 @@ export function buildClusterKubeConfig(spec: ClusterSpec, ctx: ClusterKubeConfig
     currentContext: contextName,
   });
   if (tokenFile) kubeConfig.addAuthenticator(tokenFile);
-  return { kubeConfig, server: cluster.server, ...(tokenFile ? { tokenFile } : {}), tlsFiles: [...new Set(tlsFiles)] };
+  const proxyUrl = cluster.proxyUrl ? checkProxyUrl(cluster.proxyUrl, fallbackField) : undefined;
+  return { kubeConfig, server: cluster.server, ...(tokenFile ? { tokenFile } : {}), tlsFiles: [...new Set(tlsFiles)], ...(proxyUrl ? { proxyUrl } : {}) };
+}
+
+/** An HTTP(S) proxy URL as undici's ProxyAgent takes it; the message never quotes the URL (it may hold credentials). */
+function checkProxyUrl(raw: string, field: string): string {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw badInput(field, 'the cluster\'s proxy-url is not a valid URL');
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw badInput(field, `the cluster's proxy-url scheme "${u.protocol.replace(/:$/, '')}" is not supported (http and https proxies are)`);
+  return raw;
 }
 
 function stripSlash(s: string): string {

@@ -281,6 +281,7 @@ export class ClusterConnection implements KubeClient {
       ...(opts.key ? { key: toBuffer(opts.key) } : {}),
       rejectUnauthorized: opts.rejectUnauthorized !== false,
       ...(opts.servername ? { servername: opts.servername } : {}),
+      ...(built.proxyUrl ? { proxyUrl: built.proxyUrl } : {}),
     };
     const auth = headers.authorization ?? '';
     const credential: CredentialKind = auth.startsWith('Bearer ') ? 'token' : auth.startsWith('Basic ') ? 'basic' : material.cert ? 'clientCertificate' : 'none';

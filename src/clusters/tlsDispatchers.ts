@@ -1,4 +1,4 @@
-import { Agent } from 'undici';
+import { Agent, ProxyAgent, type Dispatcher } from 'undici';
 
 /** The TLS side of a connection as client-node's applyToHTTPSOptions describes it. */
 export interface TlsMaterial {
@@ -7,6 +7,8 @@ export interface TlsMaterial {
   key?: Buffer;
   rejectUnauthorized: boolean;
   servername?: string;
+  /** HTTP(S) proxy to tunnel through (CONNECT); the TLS settings above then apply to the API server inside the tunnel. */
+  proxyUrl?: string;
 }
 
 export interface DispatcherOptions {
@@ -23,31 +25,34 @@ export interface DispatcherOptions {
  * watches already on it run to their end.
  */
 export class TlsDispatchers {
-  private current: { material: TlsMaterial; agent: Agent } | undefined;
+  private current: { material: TlsMaterial; agent: Agent | ProxyAgent } | undefined;
   private closed = false;
 
   constructor(private readonly opts: DispatcherOptions) {}
 
-  get(material: TlsMaterial): Agent {
+  get(material: TlsMaterial): Dispatcher {
     if (this.closed) throw new Error('dispatcher closed');
     const cur = this.current;
     if (cur && sameMaterial(cur.material, material)) return cur.agent;
-    const agent = new Agent({
-      connect: {
-        ...(material.ca ? { ca: material.ca } : {}),
-        ...(material.cert ? { cert: material.cert } : {}),
-        ...(material.key ? { key: material.key } : {}),
-        rejectUnauthorized: material.rejectUnauthorized,
-        ...(material.servername ? { servername: material.servername } : {}),
-        timeout: this.opts.connectTimeoutMs,
-      },
+    const tls = {
+      ...(material.ca ? { ca: material.ca } : {}),
+      ...(material.cert ? { cert: material.cert } : {}),
+      ...(material.key ? { key: material.key } : {}),
+      rejectUnauthorized: material.rejectUnauthorized,
+      ...(material.servername ? { servername: material.servername } : {}),
+      timeout: this.opts.connectTimeoutMs,
+    };
+    const common = {
       keepAliveTimeout: this.opts.keepAliveTimeoutMs ?? 30_000,
       keepAliveMaxTimeout: 10 * 60_000,
       // Deadlines are the connection's own (request deadline, watch header deadline);
       // a watch body may stay quiet for minutes.
       headersTimeout: 0,
       bodyTimeout: 0,
-    });
+    };
+    const agent = material.proxyUrl
+      ? new ProxyAgent({ ...common, uri: material.proxyUrl, requestTls: tls, proxyTls: { timeout: this.opts.connectTimeoutMs } })
+      : new Agent({ ...common, connect: tls });
     this.current = { material, agent };
     if (cur) void cur.agent.close().catch(() => undefined);
     return agent;
@@ -67,5 +72,5 @@ function sameBuf(a: Buffer | undefined, b: Buffer | undefined): boolean {
 }
 
 function sameMaterial(a: TlsMaterial, b: TlsMaterial): boolean {
-  return a.rejectUnauthorized === b.rejectUnauthorized && a.servername === b.servername && sameBuf(a.ca, b.ca) && sameBuf(a.cert, b.cert) && sameBuf(a.key, b.key);
+  return a.rejectUnauthorized === b.rejectUnauthorized && a.servername === b.servername && a.proxyUrl === b.proxyUrl && sameBuf(a.ca, b.ca) && sameBuf(a.cert, b.cert) && sameBuf(a.key, b.key);
 }

@@ -1,5 +1,6 @@
 import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
+import { connect as connectTcp, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -105,6 +106,72 @@ describe('ClusterConnection auth methods', () => {
     writeFileSync(file, 'sa-token-two-bbbbbbbb\n');
     await c.request({ path: '/api/v1/namespaces' });
     expect(usersSince(i)).toEqual(['200 sa-one', '200 sa-two']);
+  });
+
+  it('KUBECONFIG user with token-file: the file is re-read when it changes (as kubectl does)', async () => {
+    const file = join(dir, 'kc-token');
+    writeFileSync(file, 'sa-token-one-aaaaaaaa\n');
+    const doc = parseYaml(api.kubeconfig()) as { users: Array<{ user: Record<string, unknown> }> };
+    doc.users[0].user = { 'token-file': 'kc-token' };
+    writeFileSync(join(dir, 'kubeconfig-token-file'), stringifyYaml(doc));
+    const c = connect({ authMethod: 'KUBECONFIG', kubeconfigPath: 'kubeconfig-token-file' });
+    const i = api.requests().length;
+    await c.request({ path: '/api/v1/namespaces' });
+    writeFileSync(file, 'sa-token-two-bbbbbbbb\n');
+    await c.request({ path: '/api/v1/namespaces' });
+    expect(usersSince(i)).toEqual(['200 sa-one', '200 sa-two']);
+  });
+
+  it('KUBECONFIG cluster with proxy-url: requests tunnel through the HTTP proxy (CONNECT), TLS still verified end to end', async () => {
+    const tunnels: string[] = [];
+    const sockets = new Set<Socket>();
+    const proxy = createHttpServer();
+    proxy.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
+      sockets.add(client);
+      tunnels.push(`${req.url} ${req.headers['proxy-authorization'] ?? '-'}`);
+      const [host, port] = (req.url ?? '').split(':');
+      const upstream = connectTcp(Number(port), host, () => {
+        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        upstream.write(head);
+        upstream.pipe(client);
+        client.pipe(upstream);
+      });
+      upstream.on('error', () => client.destroy());
+      client.on('error', () => upstream.destroy());
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    try {
+      const port = (proxy.address() as AddressInfo).port;
+      const doc = parseYaml(api.kubeconfig()) as { clusters: Array<{ cluster: Record<string, unknown> }> };
+      doc.clusters[0].cluster['proxy-url'] = `http://proxyuser:proxy-secret-pw@127.0.0.1:${port}`;
+      secrets.push('proxy-secret-pw');
+      const c = connect({ authMethod: 'KUBECONFIG', kubeconfig: stringifyYaml(doc) });
+      expect((await c.request({ path: '/api/v1/namespaces' })).status).toBe(200);
+      expect(await c.probe()).toEqual({ ok: true, version: 'v1.28.7' });
+      const target = new URL(api.url).host;
+      expect(tunnels.length).toBeGreaterThan(0);
+      expect(tunnels[0]).toBe(`${target} Basic ${Buffer.from('proxyuser:proxy-secret-pw').toString('base64')}`);
+      // TLS inside the tunnel is the API server's: a wrong CA still fails.
+      const wrongCa = connect({ authMethod: 'KUBECONFIG', kubeconfig: stringifyYaml(doc), tls: { caData: otherCa.certPem } });
+      const err = await rejection(wrongCa.request({ path: '/api/v1/namespaces' }));
+      expect(err.code).toBe('CLUSTER_UNAVAILABLE');
+    } finally {
+      for (const sock of sockets) sock.destroy();
+      await new Promise<void>((r) => proxy.close(() => r()));
+    }
+  });
+
+  it('KUBECONFIG cluster with an unsupported or invalid proxy-url is refused, naming the field and not the URL', () => {
+    for (const [url, reason] of [
+      ['socks5://user:sock-secret-pw@127.0.0.1:1080', /proxy-url scheme "socks5" is not supported/],
+      ['http://[not-a-url', /proxy-url is not a valid URL/],
+    ] as const) {
+      const doc = parseYaml(api.kubeconfig()) as { clusters: Array<{ cluster: Record<string, unknown> }> };
+      doc.clusters[0].cluster['proxy-url'] = url;
+      const c = connect({ authMethod: 'KUBECONFIG', kubeconfig: stringifyYaml(doc) });
+      expect(c.configurationError).toMatch(reason);
+      expect(c.configurationError).not.toContain('sock-secret-pw');
+    }
   });
 
   it('SERVICE_ACCOUNT: a 401 makes it read the file once more before giving up', async () => {
