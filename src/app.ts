@@ -79,6 +79,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
     ? createL2({
         config: { ...config, redisUrl },
         store,
+        relationFacts: (record) => relations.factsOf(record),
         registry: (): ClusterRegistry => registry,
         catalog: () => catalogRef!,
         local: opts.persistence ?? stateFile,

@@ -9,8 +9,12 @@
  * - `snap:<cluster>:meta`: snapshot meta hash (format, epoch, seq, report,
  *   `kind:<kindKey>` = the kind's resourceVersion, count and KindInfo);
  * - `snap:<cluster>:objects:<kindKey>`: hash of the kind's objects
- *   (field "<namespace>/<name>", value the slimmed JSON);
- * - `snap:<cluster>:staging:<kindKey>:<replica>`: a full rewrite being built;
+ *   (field "<namespace>/<name>", value the store's record form, see
+ *   recordFormat.ts);
+ * - `snap:<cluster>:bases:<kindKey>`: hash of the compression bases those
+ *   records are packed against (field = base id);
+ * - `snap:<cluster>:staging:<kindKey>:<replica>` and
+ *   `snap:<cluster>:staging-bases:<kindKey>:<replica>`: a full rewrite being built;
  * - `stream:<cluster>`: the change stream (entry id "<seq>-0").
  * Shared: `replicas` (sorted set of heartbeats), `clusters` (runtime-added
  * cluster specs, hash by id) and `clusters:salt`, channels `clusters:changed` and `leases:released`.
@@ -32,6 +36,14 @@ export class RedisKeys {
 
   staging(clusterId: string, kindKey: string, replicaId: string): string {
     return `${this.prefix}snap:${clusterId}:staging:${kindKey}:${replicaId}`;
+  }
+
+  bases(clusterId: string, kindKey: string): string {
+    return `${this.prefix}snap:${clusterId}:bases:${kindKey}`;
+  }
+
+  stagingBases(clusterId: string, kindKey: string, replicaId: string): string {
+    return `${this.prefix}snap:${clusterId}:staging-bases:${kindKey}:${replicaId}`;
   }
 
   /** Pattern matching every snapshot key of a cluster (for removal). */

@@ -9,6 +9,8 @@ import { ReplicaCoordinator, type CoordinatorRegistry } from './replicaCoordinat
 import { SharedClusterList, type SharedListRegistry } from './sharedClusterList.js';
 import type { LoaderStore } from './snapshotLoader.js';
 import type { WriterStore } from './snapshotWriter.js';
+import type { RelationFacts } from '../relations/facts.js';
+import type { ResourceRecord } from '../store/types.js';
 
 /** The Redis L2 of one process: connections, the shared cluster list and the replica coordinator. */
 export interface L2 {
@@ -29,6 +31,8 @@ export interface L2 {
 export interface CreateL2Options {
   config: Config & { redisUrl: string };
   store: WriterStore & LoaderStore;
+  /** The relation facts of a current record, stored with it in the snapshot (RelationGraph.factsOf). */
+  relationFacts?: (record: ResourceRecord) => RelationFacts | undefined;
   registry: () => CoordinatorRegistry;
   catalog: () => Catalog;
   /** The local state file persistence (read while Redis is down, written as a copy). */
@@ -70,6 +74,7 @@ export function createL2(options: CreateL2Options): L2 {
     registry,
     catalog: options.catalog,
     store: options.store,
+    relationFacts: options.relationFacts,
     leaseTtlMs: r.leaseTtlMs,
     flushIntervalMs: r.flushIntervalMs,
     flushMaxChanges: r.flushMaxChanges,

@@ -11,7 +11,7 @@ import { LeaseManager } from './leaseManager.js';
 import type { RedisLink } from './redisLink.js';
 import { decodeMeta, type KindMeta } from './snapshotFormat.js';
 import type { LoaderStore, ResumeInfo } from './snapshotLoader.js';
-import { SnapshotWriter, type WriterStore } from './snapshotWriter.js';
+import { SnapshotWriter, type SnapshotWriterOptions, type WriterStore } from './snapshotWriter.js';
 import { StreamReader } from './streamReader.js';
 
 /** What this replica does for one cluster. */
@@ -39,6 +39,8 @@ export interface ReplicaCoordinatorOptions {
   /** Must be started with `manualStart`, `resumePoint: coordinator.resumePoint` and `onSyncReport: coordinator.onSyncReport`. */
   catalog: () => Catalog;
   store: WriterStore & LoaderStore;
+  /** Relation facts stored with each object (SnapshotWriterOptions.relationFacts). */
+  relationFacts?: SnapshotWriterOptions['relationFacts'];
   leaseTtlMs: number;
   flushIntervalMs: number;
   flushMaxChanges: number;
@@ -122,6 +124,7 @@ export class ReplicaCoordinator {
       keys: options.keys,
       replicaId: options.replicaId,
       store: options.store,
+      relationFacts: options.relationFacts,
       flushIntervalMs: options.flushIntervalMs,
       flushMaxChanges: options.flushMaxChanges,
       maxPendingChanges: options.maxPendingChanges,

@@ -47,13 +47,16 @@ return 0
 
 /**
  * Commit one batch of a cluster's snapshot.
- * KEYS: 1 lease, 2 meta, 3 stream, then per kind i: objects hash, staging hash.
+ * KEYS: 1 lease, 2 meta, 3 stream, then per kind i: objects hash, staging
+ *   hash, bases hash, staging bases hash.
  * ARGV: 1 owner, 2 expected seq, 3 epoch for a new meta, 4 stream max length,
  *   5 stream entry ('' = none), 6 now (ms), 7 report JSON ('' = unchanged),
  *   8 number of kinds, 9 snapshot format, then per kind: kindKey, KindMeta JSON
- *   ('' = remove the kind), mode ('U' update, 'S' replace by the staging hash
- *   first, 'D' drop the objects first), nSet, nDel, expected count (-1 = no
- *   check), followed by nSet field/value pairs and nDel fields.
+ *   ('' = remove the kind), mode ('U' update, 'S' replace objects and bases
+ *   by the staging hashes first, 'D' drop objects and bases first), nSet,
+ *   nDel, expected count (-1 = no check), nBase, followed by nSet
+ *   field/value pairs, nDel fields and nBase base id/value pairs (bases are
+ *   written before the objects that use them, in the same step).
  * Returns {'OK', seq, epoch, kinds whose count differs...}, {'LEASE', holder}
  * when `owner` does not hold the lease, {'SEQ', seq, epoch} when the meta is
  * not at the expected seq (another writer, or a Redis that lost its data).
@@ -71,33 +74,46 @@ if not epoch then
 end
 local a = 10
 local mismatched = {}
+local function replace(from, to)
+  if redis.call('EXISTS', from) == 1 then
+    redis.call('RENAME', from, to)
+    redis.call('PERSIST', to)
+  else
+    redis.call('DEL', to)
+  end
+end
 for i = 1, tonumber(ARGV[8]) do
-  local hkey = KEYS[2 + 2 * i]
-  local skey = KEYS[3 + 2 * i]
+  local hkey = KEYS[4 * i]
+  local skey = KEYS[4 * i + 1]
+  local bkey = KEYS[4 * i + 2]
+  local bskey = KEYS[4 * i + 3]
   local kind = ARGV[a]
   local meta = ARGV[a + 1]
   local mode = ARGV[a + 2]
   local nset = tonumber(ARGV[a + 3])
   local ndel = tonumber(ARGV[a + 4])
   local expect = tonumber(ARGV[a + 5])
-  a = a + 6
+  local nbase = tonumber(ARGV[a + 6])
+  a = a + 7
   if mode == 'S' then
-    if redis.call('EXISTS', skey) == 1 then
-      redis.call('RENAME', skey, hkey)
-      redis.call('PERSIST', hkey)
-    else
-      redis.call('DEL', hkey)
-    end
+    replace(skey, hkey)
+    replace(bskey, bkey)
   elseif mode == 'D' then
-    redis.call('DEL', hkey)
+    redis.call('DEL', hkey, bkey)
   end
-  for j = 1, nset do
-    redis.call('HSET', hkey, ARGV[a], ARGV[a + 1])
+  local sets = a
+  a = a + 2 * nset
+  local dels = a
+  a = a + ndel
+  for j = 1, nbase do
+    redis.call('HSET', bkey, ARGV[a], ARGV[a + 1])
     a = a + 2
   end
-  for j = 1, ndel do
-    redis.call('HDEL', hkey, ARGV[a])
-    a = a + 1
+  for j = 0, nset - 1 do
+    redis.call('HSET', hkey, ARGV[sets + 2 * j], ARGV[sets + 2 * j + 1])
+  end
+  for j = 0, ndel - 1 do
+    redis.call('HDEL', hkey, ARGV[dels + j])
   end
   if meta == '' then
     redis.call('HDEL', KEYS[2], 'kind:' .. kind)
@@ -125,7 +141,7 @@ export interface ScriptedRedis extends Redis {
   kaLeaseAcquire(lease: string, owner: string, ttlMs: number): Promise<LeaseAcquireReply>;
   kaLeaseRenew(lease: string, owner: string, ttlMs: number): Promise<number>;
   kaLeaseRelease(lease: string, owner: string, channel: string, clusterId: string): Promise<number>;
-  kaCommitBatch(numKeys: number, ...keysAndArgs: Array<string | number>): Promise<CommitReply>;
+  kaCommitBatch(numKeys: number, ...keysAndArgs: Array<string | number | Buffer>): Promise<CommitReply>;
 }
 
 /** Defines the scripts on `redis` (idempotent per client). */

@@ -17,8 +17,13 @@ import type { KubeObject } from '../kube/types.js';
  * `kind:<kindKey>` per collection (KindMeta, JSON). A batch updates objects,
  * meta and stream in one atomic script, so the objects of a kind always
  * agree with the resourceVersion and count in its KindMeta.
+ *
+ * Format history: 1 = object values were the slimmed JSON (every load
+ * parsed, slimmed and compressed each object again); 2 = object values are
+ * the store's record form with relation facts, and compression bases are
+ * kept per kind (recordFormat.ts). Stream entries carry JSON in both.
  */
-export const SNAPSHOT_FORMAT = '1';
+export const SNAPSHOT_FORMAT = '2';
 
 export const KIND_FIELD_PREFIX = 'kind:';
 
@@ -31,6 +36,8 @@ export interface KindMeta {
   count: number;
   /** Whether Secret values were kept (cluster opt-in) when written. */
   secrets: boolean;
+  /** RELATION_RULES_VERSION of the relation facts stored with the objects; absent = no facts (the rules run on load). */
+  rules?: number;
 }
 
 const KindInfoSchema = z.object({
@@ -47,6 +54,7 @@ const KindMetaSchema = z.object({
   rv: z.string().min(1).nullable(),
   count: z.int().min(0),
   secrets: z.boolean(),
+  rules: z.int().optional(),
 });
 
 const SyncReportSchema = z.object({

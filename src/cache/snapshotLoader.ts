@@ -1,18 +1,19 @@
 import type { SyncReport } from '../clusters/clusterStatus.js';
 import { kindKey as kindKeyOf, type KindInfo } from '../kube/kinds.js';
-import type { KubeObject } from '../kube/types.js';
-import type { KindCount } from '../store/types.js';
-import type { ReflectorSink } from '../watch/sink.js';
+import { RELATION_RULES_VERSION } from '../relations/facts.js';
+import type { Base } from '../store/jsonCodec.js';
+import type { KindCount, SnapshotSink } from '../store/types.js';
 import { KubeatlasError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import type { RedisKeys } from './keys.js';
 import { cacheMetrics } from './l2Metrics.js';
 import type { RedisLink } from './redisLink.js';
-import { decodeEntry, decodeMeta, decodeObject, entryId, parseObjectField, seqOfEntryId, type KindMeta } from './snapshotFormat.js';
+import { decodeBase, decodeRecord, type DecodeResult } from './recordFormat.js';
+import { decodeEntry, decodeMeta, entryId, parseObjectField, seqOfEntryId, type KindMeta } from './snapshotFormat.js';
 
 /** The store as a loader writes it. */
 export interface LoaderStore {
-  sinkFor(clusterId: string, kind: KindInfo, options: { keepSecretValues?: boolean; replaceOrigin?: 'relist' | 'snapshot' }): ReflectorSink;
+  sinkFor(clusterId: string, kind: KindInfo, options: { keepSecretValues?: boolean; replaceOrigin?: 'relist' | 'snapshot' }): SnapshotSink;
   kinds(clusterId?: string): KindCount[];
   resourceVersionOf(clusterId: string, kindKey: string): string | undefined;
 }
@@ -78,6 +79,14 @@ class LoadRestart extends Error {}
  * resourceVersion its snapshot reflects, so a reflector can resume by WATCH
  * from there.
  *
+ * Records are inserted in the store's own form (recordFormat.ts:
+ * `replaceRecord`, no JSON parse, slim or compression) against the kind's
+ * compression bases, read first; their relation facts travel on the
+ * ADDED events (when the snapshot's KindMeta says they were made by this
+ * version's relation rules), so the relation graph re-creates the edges
+ * without decoding the objects. Either way the store and graph end up as
+ * a list of the same objects would leave them.
+ *
  * Consistency while an owner keeps writing: the meta's seq S0 is read
  * first, the kinds are scanned (HSCAN, pipelined one page ahead), then every
  * object named by a stream entry after S0 is re-read in one MULTI together
@@ -88,8 +97,9 @@ class LoadRestart extends Error {}
  * restarts it (at most 3 times).
  *
  * Unusable data is never applied silently: an unknown format discards the
- * whole snapshot; an unreadable kind meta, a value that is not the object
- * its field names, a count that differs from the meta, or a Secret kind
+ * whole snapshot; an unreadable kind meta, a value that is not a record
+ * (malformed header, failed checksum, a base that is missing or does not
+ * match its content-derived id), a count that differs from the meta, or a Secret kind
  * written under the other keepSecretValues policy discards that kind (its
  * objects are dropped again). Each discard is logged and counted.
  */
@@ -107,7 +117,11 @@ export async function loadSnapshot(ctx: LoaderContext, target: LoadTarget): Prom
 interface OpenKind {
   key: string;
   meta: KindMeta;
-  sink: ReflectorSink;
+  sink: SnapshotSink;
+  /** The kind's compression bases read so far, by id. */
+  bases: Map<string, Base>;
+  /** Relation facts of this snapshot are usable (written by the same relation rules). */
+  facts: boolean;
   problem: string | undefined;
   reason: string | undefined;
 }
@@ -145,10 +159,11 @@ async function loadOnce(ctx: LoaderContext, target: LoadTarget): Promise<LoadRes
     }
     checkAborted(target.signal);
     const sink = store.sinkFor(clusterId, km.kind, { keepSecretValues: target.keepSecretValues, replaceOrigin: 'snapshot' });
-    const o: OpenKind = { key, meta: km, sink, problem: undefined, reason: undefined };
+    const o: OpenKind = { key, meta: km, sink, bases: new Map(), facts: km.rules === RELATION_RULES_VERSION, problem: undefined, reason: undefined };
     open.push(o);
     sink.beginReplace();
     try {
+      await readBases(ctx, clusterId, o, undefined);
       result.objects += await scanKind(ctx, clusterId, o, target.signal);
     } catch (err) {
       for (const k of open) k.sink.abortReplace();
@@ -181,7 +196,7 @@ async function loadOnce(ctx: LoaderContext, target: LoadTarget): Promise<LoadRes
       for (const [key, fields] of touched) {
         const list = [...fields];
         reads.push([open.find((k) => k.key === key), key, list]);
-        multi.hmget(keys.objects(clusterId, key), ...list);
+        multi.hmgetBuffer(keys.objects(clusterId, key), ...list);
       }
       const replies = await multi.exec();
       if (!replies) throw new KubeatlasError('INTERNAL', 'redis transaction aborted');
@@ -191,26 +206,30 @@ async function loadOnce(ctx: LoaderContext, target: LoadTarget): Promise<LoadRes
       if (now.meta.seq !== seq) continue; // more batches landed: read them too
       metaNow = now.meta;
       checkAborted(target.signal);
-      reads.forEach(([o, key, fields], i) => {
+      for (let i = 0; i < reads.length; i++) {
+        const [o, key, fields] = reads[i];
         if (!o) {
           if (metaNow.kinds.has(key)) throw new LoadRestart(`kind ${key} appeared during the load`);
-          return;
+          continue;
         }
-        const values = replies[i + 1][1] as Array<string | null>;
+        const values = replies[i + 1][1] as Array<Buffer | null>;
+        const pairs: Array<[string, Buffer]> = [];
+        fields.forEach((field, j) => {
+          const v = values[j];
+          if (v !== null) pairs.push([field, v]);
+        });
+        const decoded = await decodeValues(ctx, clusterId, o, pairs);
+        let k = 0;
         fields.forEach((field, j) => {
           if (o.problem) return;
-          const v = values[j];
-          if (v !== null) {
-            const obj = decodeObject(field, v, o.meta.kind.namespaced);
-            if (typeof obj === 'string') o.problem = obj;
-            else o.sink.replaceItem(obj);
-          } else {
+          if (values[j] !== null) applyDecoded(o, field, decoded[k++]);
+          else {
             const at = parseObjectField(field);
             if (at) o.sink.apply('DELETED', { metadata: { name: at.name, ...(at.namespace ? { namespace: at.namespace } : {}) } });
           }
           result.objects++;
         });
-      });
+      }
       break;
     }
   } catch (err) {
@@ -262,31 +281,91 @@ async function loadOnce(ctx: LoaderContext, target: LoadTarget): Promise<LoadRes
   return result;
 }
 
-/** Scans one kind's hash into its sink (inside the open replace); returns the objects applied. */
+/**
+ * Scans one kind's hash into its sink (inside the open replace); returns
+ * the objects applied. Records go in as they are stored (no parse, slim or
+ * compression: SnapshotSink.replaceRecord), with their relation facts.
+ */
 async function scanKind(ctx: LoaderContext, clusterId: string, o: OpenKind, signal: AbortSignal): Promise<number> {
   const redis = ctx.link.cmd;
   const key = ctx.keys.objects(clusterId, o.key);
   let applied = 0;
-  let pending = redis.hscan(key, '0', 'COUNT', SCAN_COUNT);
+  let pending = redis.hscanBuffer(key, '0', 'COUNT', SCAN_COUNT);
   for (;;) {
-    const [cursor, flat] = await pending;
+    const [cursorBuf, flat] = await pending;
+    const cursor = cursorBuf.toString();
     checkAborted(signal);
-    if (cursor !== '0') pending = redis.hscan(key, cursor, 'COUNT', SCAN_COUNT);
-    for (let i = 0; i + 1 < flat.length && !o.problem; i += 2) {
-      const obj = decodeObject(flat[i], flat[i + 1], o.meta.kind.namespaced);
-      if (typeof obj === 'string') {
-        o.problem = obj;
-        o.reason = 'corrupt';
-        break;
-      }
-      o.sink.replaceItem(obj as KubeObject);
-      applied++;
-    }
+    if (cursor !== '0') pending = redis.hscanBuffer(key, cursor, 'COUNT', SCAN_COUNT);
+    const pairs: Array<[string, Buffer]> = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) pairs.push([flat[i].toString(), flat[i + 1]]);
+    const decoded = await decodeValues(ctx, clusterId, o, pairs);
+    for (let i = 0; i < pairs.length && !o.problem; i++) if (applyDecoded(o, pairs[i][0], decoded[i])) applied++;
     if (cursor === '0') return applied;
     if (o.problem) {
       await pending.catch(() => undefined);
       return applied;
     }
+  }
+}
+
+/** Upserts one decoded record; false (and the kind's problem set) when it is unusable. */
+function applyDecoded(o: OpenKind, field: string, d: DecodeResult): boolean {
+  if (typeof d === 'string' || 'missingBase' in d) {
+    o.problem ??= typeof d === 'string' ? d : `value of ${field} is packed against base ${d.missingBase}, which is not in the snapshot`;
+    o.reason ??= 'corrupt';
+    return false;
+  }
+  o.sink.replaceRecord(d.record, o.facts ? d.facts : undefined);
+  return true;
+}
+
+/**
+ * Decodes record values. A value packed against a base written after the
+ * kind's bases were read (a commit during the load adds bases and their
+ * users in one step) makes the missing bases be read, then is decoded again.
+ */
+async function decodeValues(ctx: LoaderContext, clusterId: string, o: OpenKind, pairs: ReadonlyArray<[string, Buffer]>): Promise<DecodeResult[]> {
+  const ns = o.meta.kind.namespaced;
+  const out = pairs.map(([field, value]) => decodeRecord(field, value, ns, o.bases));
+  const missing = new Set<string>();
+  for (const d of out) if (typeof d !== 'string' && 'missingBase' in d) missing.add(d.missingBase);
+  if (missing.size === 0) return out;
+  await readBases(ctx, clusterId, o, [...missing]);
+  for (let i = 0; i < out.length; i++) {
+    const d = out[i];
+    if (typeof d !== 'string' && 'missingBase' in d) out[i] = decodeRecord(pairs[i][0], pairs[i][1], ns, o.bases);
+  }
+  return out;
+}
+
+/**
+ * Reads a kind's compression bases into `o.bases`: all of them (`ids`
+ * undefined), or the given ids. Dictionaries are decoded before the anchors
+ * packed against them; an unusable base makes the kind's problem.
+ */
+async function readBases(ctx: LoaderContext, clusterId: string, o: OpenKind, ids: readonly string[] | undefined): Promise<void> {
+  if (ids !== undefined && ids.length === 0) return;
+  const key = ctx.keys.bases(clusterId, o.key);
+  const entries: Array<[string, Buffer]> = [];
+  if (ids === undefined) {
+    const all = await ctx.link.cmd.hgetallBuffer(key);
+    for (const [id, value] of Object.entries(all)) entries.push([id, value]);
+  } else {
+    const values = await ctx.link.cmd.hmgetBuffer(key, ...ids);
+    ids.forEach((id, i) => {
+      const v = values[i];
+      if (v !== null) entries.push([id, v]);
+    });
+  }
+  entries.sort(([a], [b]) => (a[0] === b[0] ? 0 : a[0] === 'd' ? -1 : b[0] === 'd' ? 1 : 0));
+  for (const [id, value] of entries) {
+    const base = decodeBase(id, value, o.bases);
+    if (typeof base === 'string') {
+      o.problem ??= base;
+      o.reason ??= 'corrupt';
+      return;
+    }
+    o.bases.set(id, base);
   }
 }
 
@@ -306,7 +385,7 @@ async function readEntries(ctx: LoaderContext, clusterId: string, after: number)
 }
 
 /** Removes every object of a kind from the store (inside or outside a replace). */
-function dropKind(sink: ReflectorSink): void {
+function dropKind(sink: SnapshotSink): void {
   sink.abortReplace();
   sink.beginReplace();
   sink.endReplace('');

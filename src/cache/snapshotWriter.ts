@@ -1,12 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import type { SyncReport } from '../clusters/clusterStatus.js';
 import { kindKey as kindKeyOf, type KindInfo } from '../kube/kinds.js';
+import { RELATION_RULES_VERSION, type RelationFacts } from '../relations/facts.js';
+import { baseIdOf } from '../store/jsonCodec.js';
+import type { PortableRecord } from '../store/portable.js';
 import type { ChangeEvent, CompiledFilter, KindCount, Page, PageRequest, ResourceRecord } from '../store/types.js';
 import { describeError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { cacheMetrics } from './l2Metrics.js';
 import type { RedisKeys } from './keys.js';
 import type { RedisLink } from './redisLink.js';
+import { basesOf, encodeBase, encodeRecord } from './recordFormat.js';
 import { KIND_FIELD_PREFIX, SNAPSHOT_FORMAT, encodeEntry, encodeKindMeta, objectField, type EntryHeader, type KindMeta, type OpType, type StreamOp } from './snapshotFormat.js';
 
 /** The store as the writer reads it. */
@@ -15,6 +19,8 @@ export interface WriterStore {
   resourceVersionOf(clusterId: string, kindKey: string): string | undefined;
   kinds(clusterId?: string): KindCount[];
   query(filter: CompiledFilter, page: PageRequest): Page;
+  /** A record's index fields and packed JSON as the store keeps them (written as is: no decoding). */
+  portableOf(record: ResourceRecord): PortableRecord;
 }
 
 export interface SnapshotWriterOptions {
@@ -30,6 +36,12 @@ export interface SnapshotWriterOptions {
   maxPendingChanges: number;
   /** XADD MAXLEN ~ of each cluster's stream. */
   streamMaxLength: number;
+  /**
+   * The relation facts of a record the store holds now (RelationGraph.factsOf),
+   * stored with it so that a loader re-creates its edges without decoding it.
+   * Without it, no facts are written (loaders run the relation rules).
+   */
+  relationFacts?: (record: ResourceRecord) => RelationFacts | undefined;
   /** Page size for reading a collection from the store during a full rewrite (at most the store's maxPageSize). */
   pageSize: number;
   /** A commit was refused: another replica holds the cluster's lease now. The writer already let go of the cluster. */
@@ -79,6 +91,8 @@ interface ClusterWriter {
   readonly state: Map<string, KindState>;
   /** KindMeta JSON last committed per kind. */
   readonly written: Map<string, string>;
+  /** Per kind, ids of the compression bases this writer knows to be in Redis (written since the kind's last full rewrite). */
+  readonly bases: Map<string, Set<string>>;
   report: SyncReport | undefined;
   reportDirty: boolean;
   busy: Promise<boolean> | undefined;
@@ -88,6 +102,14 @@ interface ClusterWriter {
 
 /** More pending changes than this many batches are written as full rewrites of their kinds rather than in one script call. */
 const BACKLOG_BATCHES = 4;
+
+/**
+ * Bases are only ever added by incremental batches (an anchor replaced by a
+ * newer version stays until its last user is rewritten); a kind whose known
+ * bases exceed twice its objects plus this slack is rewritten in full,
+ * which writes only the bases its records use.
+ */
+const BASE_SLACK = 256;
 
 /** A kind's objects are staged for a rewrite with this TTL (a crashed writer leaves no garbage for long). */
 const STAGING_TTL_MS = 10 * 60_000;
@@ -139,6 +161,7 @@ export class SnapshotWriter {
       ops: [],
       state: new Map(),
       written: new Map(),
+      bases: new Map(),
       report: this.clusters.get(clusterId)?.report,
       reportDirty: true,
       busy: undefined,
@@ -319,9 +342,14 @@ export class SnapshotWriter {
     }
     // Full rewrites first: stage each dirty kind (its changes are recorded again from now on).
     const staged: string[] = [];
+    const stagedBases = new Map<string, Set<string>>();
     for (const [key, state] of [...w.state]) {
       if (state !== 'dirty') continue;
-      if (await this.stage(w, key)) staged.push(key);
+      const bases = await this.stage(w, key);
+      if (bases) {
+        staged.push(key);
+        stagedBases.set(key, bases);
+      }
       if (this.clusters.get(w.clusterId) !== w) return false;
     }
 
@@ -344,7 +372,7 @@ export class SnapshotWriter {
       const c = counts.get(key);
       const rv = this.o.store.resourceVersionOf(w.clusterId, key);
       const present = c !== undefined && (c.count > 0 || rv !== undefined || byKind.has(key) || w.written.has(key) || staged.includes(key));
-      const metaObj: KindMeta | null = present ? { kind: c.kind, rv: rv ?? null, count: c.count, secrets: w.keepSecretValues } : null;
+      const metaObj: KindMeta | null = present ? { kind: c.kind, rv: rv ?? null, count: c.count, secrets: w.keepSecretValues, ...(this.o.relationFacts ? { rules: RELATION_RULES_VERSION } : {}) } : null;
       const meta = metaObj ? encodeKindMeta(metaObj) : '';
       const mode = staged.includes(key) ? 'S' : metaObj === null ? 'D' : 'U';
       if (mode === 'U' && !byKind.has(key) && w.written.get(key) === meta) continue;
@@ -360,7 +388,7 @@ export class SnapshotWriter {
     const opLines: string[] = [];
     const streamOps: StreamOp[] = [];
     const keys: string[] = [this.o.keys.lease(w.clusterId), this.o.keys.meta(w.clusterId), this.o.keys.stream(w.clusterId)];
-    const args: Array<string | number> = [];
+    const args: Array<string | number | Buffer> = [];
     for (const op of ops) {
       if (!kinds.has(op.kindKey)) continue;
       streamOps.push([op.type, op.kindKey, objectField(op.record.namespace, op.record.name)]);
@@ -371,17 +399,28 @@ export class SnapshotWriter {
       let i = 0;
       for (const op of ops) if (kinds.has(op.kindKey)) jsonOf.set(op, opLines[i++]);
     }
+    const newBases = new Map<string, Map<string, Buffer>>();
     for (const [key, k] of kinds) {
-      keys.push(this.o.keys.objects(w.clusterId, key), this.o.keys.staging(w.clusterId, key, this.o.replicaId));
+      keys.push(
+        this.o.keys.objects(w.clusterId, key),
+        this.o.keys.staging(w.clusterId, key, this.o.replicaId),
+        this.o.keys.bases(w.clusterId, key),
+        this.o.keys.stagingBases(w.clusterId, key, this.o.replicaId),
+      );
       const last = new Map<string, PendingOp>();
       for (const op of byKind.get(key) ?? []) last.set(objectField(op.record.namespace, op.record.name), op);
-      const sets: string[] = [];
+      const sets: Array<string | Buffer> = [];
       const dels: string[] = [];
+      const known = k.mode === 'S' ? (stagedBases.get(key) ?? new Set<string>()) : k.mode === 'D' ? new Set<string>() : (w.bases.get(key) ?? new Set<string>());
+      const added = new Map<string, Buffer>();
       for (const [field, op] of last) {
         if (op.type === 'D') dels.push(field);
-        else sets.push(field, jsonOf.get(op)!);
+        else sets.push(field, this.valueOf(op.record, known, added));
       }
-      args.push(key, k.meta, k.mode, sets.length / 2, dels.length, k.metaObj ? k.metaObj.count : -1, ...sets, ...dels);
+      newBases.set(key, added);
+      const basePairs: Array<string | Buffer> = [];
+      for (const [id, value] of added) basePairs.push(id, value);
+      args.push(key, k.meta, k.mode, sets.length / 2, dels.length, k.metaObj ? k.metaObj.count : -1, added.size, ...sets, ...dels, ...basePairs);
     }
     const epochIfNew = randomBytes(6).toString('hex');
     const header: EntryHeader = {
@@ -447,6 +486,7 @@ export class SnapshotWriter {
       w.seq = Number.isSafeInteger(seq) ? seq : 0;
       w.epoch = reply[2] || undefined;
       w.written.clear();
+      w.bases.clear();
       w.reportDirty = true;
       try {
         for (const field of await this.o.link.cmd.hkeys(this.o.keys.meta(w.clusterId))) {
@@ -473,6 +513,19 @@ export class SnapshotWriter {
       if (k.metaObj) w.written.set(key, k.meta);
       else w.written.delete(key);
       if (w.state.get(key) === 'staging') w.state.delete(key);
+      if (k.mode === 'D' || !k.metaObj) {
+        w.bases.delete(key);
+        continue;
+      }
+      let known = k.mode === 'S' ? stagedBases.get(key) : w.bases.get(key);
+      if (!known) known = new Set();
+      w.bases.set(key, known);
+      for (const id of newBases.get(key)?.keys() ?? []) known.add(id);
+      if (known.size > 2 * k.metaObj.count + BASE_SLACK && w.state.get(key) === undefined) {
+        this.o.log.debug({ clusterId: w.clusterId, kind: key, bases: known.size, objects: k.metaObj.count }, 'snapshot bases outgrew the kind: rewriting it');
+        this.setDirty(w, key);
+        this.scheduleEarly();
+      }
     }
     for (const key of reply.slice(3)) {
       this.o.log.warn({ clusterId: w.clusterId, kind: key }, 'snapshot object count differs from the store: rewriting the kind');
@@ -487,9 +540,11 @@ export class SnapshotWriter {
    * page. The kind's changes are recorded from the first page on, and
    * applied after the staged copy replaces the kind's hash in the commit.
    */
-  private async stage(w: ClusterWriter, key: string): Promise<boolean> {
+  private async stage(w: ClusterWriter, key: string): Promise<Set<string> | undefined> {
     const redis = this.o.link.cmd;
     const stagingKey = this.o.keys.staging(w.clusterId, key, this.o.replicaId);
+    const basesKey = this.o.keys.stagingBases(w.clusterId, key, this.o.replicaId);
+    const bases = new Set<string>();
     w.state.set(key, 'staging');
     const filter: CompiledFilter = {
       clusters: new Set([w.clusterId]),
@@ -503,14 +558,21 @@ export class SnapshotWriter {
     let objects = 0;
     const started = Date.now();
     try {
-      await redis.del(stagingKey);
+      await redis.del(stagingKey, basesKey);
       let after: string | undefined;
       for (;;) {
-        if (this.clusters.get(w.clusterId) !== w || w.state.get(key) !== 'staging') return false;
+        if (this.clusters.get(w.clusterId) !== w || w.state.get(key) !== 'staging') return undefined;
         const page = this.o.store.query(filter, { first: this.o.pageSize, after });
         if (page.records.length > 0) {
-          const pairs: string[] = [];
-          for (const r of page.records) pairs.push(objectField(r.namespace, r.name), r.json);
+          const pairs: Array<string | Buffer> = [];
+          const added = new Map<string, Buffer>();
+          for (const r of page.records) pairs.push(objectField(r.namespace, r.name), this.valueOf(r, bases, added));
+          if (added.size > 0) {
+            const basePairs: Array<string | Buffer> = [];
+            for (const [id, value] of added) basePairs.push(id, value);
+            await redis.hset(basesKey, ...basePairs);
+            for (const id of added.keys()) bases.add(id);
+          }
           await redis.hset(stagingKey, ...pairs);
           objects += page.records.length;
         }
@@ -518,14 +580,33 @@ export class SnapshotWriter {
         after = page.cursors[page.cursors.length - 1];
       }
       if (objects > 0) await redis.pexpire(stagingKey, STAGING_TTL_MS);
+      if (bases.size > 0) await redis.pexpire(basesKey, STAGING_TTL_MS);
     } catch (err) {
       if (w.state.get(key) === 'staging') this.setDirty(w, key);
       w.healthy = false;
       this.o.log.debug({ clusterId: w.clusterId, kind: key, err: describeError(err) }, 'staging a kind rewrite failed');
-      return false;
+      return undefined;
     }
     cacheMetrics.rewrites.inc();
-    this.o.log.debug({ clusterId: w.clusterId, kind: key, objects, ms: Date.now() - started }, 'kind staged for a full snapshot rewrite');
-    return w.state.get(key) === 'staging';
+    this.o.log.debug({ clusterId: w.clusterId, kind: key, objects, bases: bases.size, ms: Date.now() - started }, 'kind staged for a full snapshot rewrite');
+    return w.state.get(key) === 'staging' ? bases : undefined;
+  }
+
+  /**
+   * The snapshot value of a record (recordFormat.ts): its stored form and
+   * relation facts, no decoding. Bases it needs that are neither in `known`
+   * nor in `added` are added to `added` (id -> value) for the caller to write
+   * with it. A record whose base has no stable id is written as plain JSON.
+   */
+  private valueOf(record: ResourceRecord, known: ReadonlySet<string>, added: Map<string, Buffer>): Buffer {
+    const p = this.o.store.portableOf(record);
+    const facts = this.o.relationFacts?.(record);
+    const value = encodeRecord(p, facts);
+    if (value === undefined) return encodeRecord({ ...p, packed: record.json, base: undefined }, facts)!;
+    for (const b of basesOf(p.base)) {
+      const id = baseIdOf(b)!;
+      if (!known.has(id) && !added.has(id)) added.set(id, encodeBase(b));
+    }
+    return value;
   }
 }

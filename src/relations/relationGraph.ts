@@ -5,6 +5,7 @@ import { describeError, isKubeatlasError, KubeatlasError } from '../util/errors.
 import { logger } from '../util/logger.js';
 import { counter } from '../util/metrics.js';
 import { EdgePool, NONE, type Lane } from './adjacency.js';
+import type { RelationFacts } from './facts.js';
 import { RefTable, type RefInfo } from './refTable.js';
 import { edgeRulesFor, managedPods, managersOf, selectorInputOf, selectorOf, SELECTED_KIND_KEY, SELECTOR_KIND_KEYS, type OwnershipView } from './rules/index.js';
 import { SelectorIndex } from './selectorIndex.js';
@@ -200,6 +201,25 @@ export class RelationGraph {
     return out;
   }
 
+  /**
+   * The rule edges of `record` as RelationFacts (rule order, duplicates
+   * removed), for a snapshot to keep with the object. Undefined when
+   * `record` is not the version the catalog holds now (the graph's edges
+   * are those of the current version). Re-applied through a ChangeEvent's
+   * `relationFacts`, they give the same edges as running the rules.
+   */
+  factsOf(record: ResourceRecord): RelationFacts | undefined {
+    if (this.reader.getById(record.id) !== record) return undefined;
+    const codes: number[] = [];
+    const targets: TargetRef[] = [];
+    for (let e = this.edges.firstOut(record.id, RULE_LANE); e !== NONE; e = this.edges.nextOut(e)) {
+      const info = this.refs.info(this.edges.refOf(e));
+      codes.push(this.edges.typeOf(e));
+      targets.push({ apiVersion: info.apiVersion, kind: info.kind, namespace: info.namespace, name: info.name, ...(info.uid !== undefined ? { uid: info.uid } : {}), byUid: info.byUid });
+    }
+    return { codes, targets };
+  }
+
   stats(): RelationStats {
     return {
       edges: this.edges.size,
@@ -231,7 +251,7 @@ export class RelationGraph {
 
   private onChange(ev: ChangeEvent): void {
     try {
-      this.apply(ev.type, ev.record, ev.previous, ev.object);
+      this.apply(ev.type, ev.record, ev.previous, ev.object, ev.relationFacts);
     } catch (e) {
       updateFailures.inc();
       const r = ev.record;
@@ -239,7 +259,7 @@ export class RelationGraph {
     }
   }
 
-  private apply(type: ChangeEvent['type'], record: ResourceRecord, previous: ResourceRecord | undefined, object: KubeObject | undefined): void {
+  private apply(type: ChangeEvent['type'], record: ResourceRecord, previous: ResourceRecord | undefined, object: KubeObject | undefined, facts?: RelationFacts): void {
     const kk = this.kindKeyOf(record.kind);
     if (type === 'DELETED') {
       this.setRuleEdges(record.id, record.clusterId, [], []);
@@ -249,9 +269,14 @@ export class RelationGraph {
       return;
     }
     if (type === 'ADDED') this.refreshRefsOf(record);
-    const o = object ?? this.reader.objectOf(record);
-    this.updateRuleEdges(record, kk, o);
-    if (SELECTOR_KIND_KEYS.has(kk)) this.updateSelector(record, kk, o);
+    if (facts !== undefined && object === undefined && !SELECTOR_KIND_KEYS.has(kk)) {
+      // A snapshot's facts: the rule output recorded with the object, no decode (selectors still read the object).
+      if (!this.ruleLaneHolds(record.id, record.clusterId, facts.targets, facts.codes)) this.setRuleEdges(record.id, record.clusterId, facts.targets, facts.codes);
+    } else {
+      const o = object ?? this.reader.objectOf(record);
+      this.updateRuleEdges(record, kk, o);
+      if (SELECTOR_KIND_KEYS.has(kk)) this.updateSelector(record, kk, o);
+    }
     if (kk === SELECTED_KIND_KEY && (type === 'ADDED' || previous === undefined || !sameLabels(previous.labels, record.labels))) {
       const selecting = this.selectors.matching(record.clusterId, record.namespace, record.labels);
       // a pod just ADDED has no SELECTS edges yet (those of an earlier incarnation went with its DELETED)

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { LRUCache } from 'lru-cache';
 
@@ -59,6 +60,20 @@ export class JsonCodec {
     });
   }
 
+  /**
+   * Makes `dictionary` the kind's dictionary for new encodes when the kind
+   * has none yet (records loaded from a snapshot and the ones encoded after
+   * them then share one dictionary). Returns the kind's dictionary.
+   */
+  adoptKindDictionary(kindKey: string, dictionary: KindDictionary): KindDictionary {
+    let d = this.kindDictionaries.get(kindKey);
+    if (!d) {
+      d = dictionary;
+      this.kindDictionaries.set(kindKey, d);
+    }
+    return d;
+  }
+
   /** The dictionary of a kind, created from `sampleJson` the first time a kind is seen. */
   kindDictionary(kindKey: string, sampleJson: string): KindDictionary {
     let d = this.kindDictionaries.get(kindKey);
@@ -113,6 +128,30 @@ export class JsonCodec {
   private inflate(p: Packed): Buffer {
     return inflateRawSync(Buffer.from(p.packed, 'latin1'), { dictionary: this.dictionaryBytes(p.base!), windowBits: INFLATE_WINDOW_BITS });
   }
+}
+
+const baseIds = new WeakMap<object, string>();
+
+/**
+ * A stable, content-derived id of a compression base, equal in every
+ * process for equal bytes: "d" + 20 hex digits of the SHA-1 of a
+ * dictionary's bytes; for an anchor, "a" + 20 hex digits of the SHA-1 of its
+ * own base's id and its packed bytes. Undefined for an anchor whose base is
+ * itself an anchor (the codec never builds such chains). Cached per object.
+ */
+export function baseIdOf(base: Base): string | undefined {
+  const known = baseIds.get(base);
+  if (known !== undefined) return known;
+  let id: string;
+  if (base instanceof KindDictionary) {
+    id = `d${createHash('sha1').update(base.bytes).digest('hex').slice(0, 20)}`;
+  } else {
+    if (base.base !== undefined && !(base.base instanceof KindDictionary)) return undefined;
+    const parent = base.base === undefined ? '' : baseIdOf(base.base)!;
+    id = `a${createHash('sha1').update(parent).update('\n').update(base.packed, base.base === undefined ? 'utf8' : 'latin1').digest('hex').slice(0, 20)}`;
+  }
+  baseIds.set(base, id);
+  return id;
 }
 
 /** Smallest deflate window (9..15 bits) covering dictionary and input, so zlib allocates no more than needed. */

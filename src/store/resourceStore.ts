@@ -3,13 +3,14 @@ import type { LabelSelector } from '../kube/labelSelector.js';
 import type { KubeObject, OwnerReference } from '../kube/types.js';
 import { describeError } from '../util/errors.js';
 import { logger } from '../util/logger.js';
-import type { ReflectorSink } from '../watch/sink.js';
+import type { RelationFacts } from '../relations/facts.js';
 import { ClusterState } from './clusterState.js';
 import { Collection } from './collection.js';
 import { JsonCodec, KindDictionary, type Base, type Compression } from './jsonCodec.js';
 import { LabelSetInterner, type LabelSet } from './labelSets.js';
 import { registerStatsSource, type CollectionStats, type StatsSource } from './metrics.js';
 import { ObjectCache } from './objectCache.js';
+import type { PortableRecord } from './portable.js';
 import { DEFAULT_MATERIALIZE_LIMIT, countMatching, runQuery, type QueryContext } from './query.js';
 import { StoredRecord } from './record.js';
 import { slimObject } from './slim.js';
@@ -27,6 +28,7 @@ import type {
   ResourceRecord,
   ResourceWriter,
   SinkOptions,
+  SnapshotSink,
 } from './types.js';
 
 export interface ResourceStoreOptions {
@@ -193,7 +195,7 @@ export class ResourceStore implements ResourceReader, ResourceWriter, StatsSourc
    * values kept before must not outlive an opt-out. A sink whose cluster was
    * removed ignores every call.
    */
-  sinkFor(clusterId: string, kind: KindInfo, options: StoreSinkOptions = {}): ReflectorSink {
+  sinkFor(clusterId: string, kind: KindInfo, options: StoreSinkOptions = {}): SnapshotSink {
     const cluster = this.clusterState(clusterId);
     cluster.registerKind(kind);
     const key = kindKeyOf(kind);
@@ -219,6 +221,9 @@ export class ResourceStore implements ResourceReader, ResourceWriter, StatsSourc
       },
       replaceItem: (obj) => {
         if (live()) this.guard(c, 'replaceItem', () => this.upsert(cluster, c, obj, c.replaceOrigin));
+      },
+      replaceRecord: (p, facts) => {
+        if (live()) this.guard(c, 'replaceRecord', () => this.upsertPortable(cluster, c, p, facts, c.replaceOrigin));
       },
       endReplace: (resourceVersion) => {
         if (live()) this.guard(c, 'endReplace', () => this.endReplace(cluster, c, resourceVersion));
@@ -319,6 +324,46 @@ export class ResourceStore implements ResourceReader, ResourceWriter, StatsSourc
     for (const r of this.byId.values()) fn(r);
   }
 
+  /**
+   * A record in its portable form (see PortableRecord): the stored packed
+   * JSON and its compression base, no decoding. A record that did not come
+   * from this store is carried as plain JSON with its index fields.
+   */
+  portableOf(record: ResourceRecord): PortableRecord {
+    if (record instanceof StoredRecord) {
+      return {
+        namespace: record.namespace,
+        name: record.name,
+        uid: record.uid,
+        resourceVersion: record.resourceVersion,
+        creationTimestamp: record.creationTimestamp,
+        status: record.status,
+        labels: record.labels,
+        owners: record.ownerUids(),
+        nodeName: record.nodeName,
+        packed: record.packed,
+        base: record.base,
+      };
+    }
+    const json = record.json;
+    const parsed = JSON.parse(json) as KubeObject;
+    const owners = ownerUidsOf(parsed.metadata?.ownerReferences);
+    const nodeName = (parsed.spec as { nodeName?: unknown } | undefined)?.nodeName;
+    return {
+      namespace: record.namespace,
+      name: record.name,
+      uid: record.uid,
+      resourceVersion: record.resourceVersion,
+      creationTimestamp: record.creationTimestamp,
+      status: record.status,
+      labels: record.labels,
+      owners,
+      nodeName: record.kind.kind === 'Pod' && !record.kind.group && typeof nodeName === 'string' && nodeName !== '' ? nodeName : undefined,
+      packed: json,
+      base: undefined,
+    };
+  }
+
   /** Number of objects in the store. */
   get size(): number {
     return this.byId.size;
@@ -380,7 +425,87 @@ export class ResourceStore implements ResourceReader, ResourceWriter, StatsSourc
     }
     const id = existing?.id ?? this.nextId++;
     const { record, object } = this.buildRecord(cluster, coll, obj, id, namespace, name, uid, resourceVersion, true, existing?.labelSet ?? coll.lastLabelSet);
+    this.store(cluster, coll, record, existing, object, origin, undefined);
+  }
 
+  /**
+   * Upsert of a record in portable form: the same identity rules and
+   * events as `upsert` (the event carries no parsed object, and the
+   * snapshot's relation facts), without parse, slim, status summary or
+   * compression. The record's compression base is kept; a kind dictionary
+   * becomes the kind's dictionary here when the kind has none yet.
+   */
+  private upsertPortable(cluster: ClusterState, coll: Collection, p: PortableRecord, facts: RelationFacts | undefined, origin: ChangeOrigin): void {
+    const name = p.name;
+    if (typeof name !== 'string' || name === '') {
+      log.warn({ clusterId: coll.clusterId, kind: coll.kindKey }, 'store: object without metadata.name ignored');
+      return;
+    }
+    const namespace = coll.kind.namespaced ? this.intern(p.namespace) : '';
+    const { uid, resourceVersion } = p;
+    let existing = coll.get(namespace, name);
+    if (existing !== undefined && existing.uid === uid && existing.resourceVersion === resourceVersion) {
+      coll.replaceSeen?.add(existing.id);
+      return;
+    }
+    if (existing !== undefined && existing.uid !== uid) {
+      this.removeRecord(cluster, coll, existing, origin, undefined);
+      existing = undefined;
+    }
+    const id = existing?.id ?? this.nextId++;
+    const labelSet = this.labelSets.acquire(p.labels, existing?.labelSet ?? coll.lastLabelSet);
+    coll.lastLabelSet = labelSet;
+    let owners: string | string[] | undefined;
+    let anchorPosting: ReturnType<ClusterState['owners']['add']> | undefined;
+    if (p.owners.length > 0) {
+      const interned: string[] = [];
+      for (const u of p.owners) {
+        const posting = cluster.owners.add(u, id);
+        interned.push(posting.key);
+        anchorPosting ??= posting;
+      }
+      owners = interned.length === 1 ? interned[0] : interned;
+    }
+    const nodeName = coll.kindKey === 'Pod' && p.nodeName ? cluster.nodes.add(p.nodeName, id).key : undefined;
+    const base = p.base;
+    if (base instanceof KindDictionary && this.codec.compression !== 'none') this.codec.adoptKindDictionary(coll.kindKey, base);
+    const record = new StoredRecord(
+      id,
+      coll.clusterId,
+      coll.kind,
+      coll.kindKey,
+      namespace,
+      name,
+      uid,
+      resourceVersion,
+      p.creationTimestamp,
+      p.status === undefined ? undefined : this.intern(p.status),
+      labelSet,
+      owners,
+      nodeName,
+      p.packed,
+      base,
+      this.codec,
+    );
+    // a record packed against the kind dictionary (or plain) can anchor its later siblings, as in buildRecord
+    if (anchorPosting !== undefined && (base === undefined || base instanceof KindDictionary)) {
+      const anchor = anchorPosting.extra;
+      if (anchor === undefined || anchor.id === id || this.byId.get(anchor.id) !== anchor) anchorPosting.extra = record;
+    }
+    this.store(cluster, coll, record, existing, undefined, origin, facts);
+  }
+
+  /** Files a new record (replacing `existing`, same id, when given) in every index and emits its ADDED or MODIFIED. */
+  private store(
+    cluster: ClusterState,
+    coll: Collection,
+    record: StoredRecord,
+    existing: StoredRecord | undefined,
+    object: KubeObject | undefined,
+    origin: ChangeOrigin,
+    relationFacts: RelationFacts | undefined,
+  ): void {
+    const { id, uid } = record;
     if (existing === undefined) {
       coll.add(record);
       this.byId.set(id, record);
@@ -396,7 +521,7 @@ export class ResourceStore implements ResourceReader, ResourceWriter, StatsSourc
     coll.replaceSeen?.add(id);
     const type: ChangeType = existing === undefined ? 'ADDED' : 'MODIFIED';
     coll.changes[type]++;
-    this.emit({ type, record, previous: existing, object, at: Date.now(), origin });
+    this.emit(relationFacts === undefined ? { type, record, previous: existing, object, at: Date.now(), origin } : { type, record, previous: existing, object, at: Date.now(), origin, relationFacts });
   }
 
   /**

@@ -1,7 +1,9 @@
 import type { KindInfo } from '../kube/kinds.js';
 import type { KubeObject } from '../kube/types.js';
 import type { LabelSelector } from '../kube/labelSelector.js';
+import type { RelationFacts } from '../relations/facts.js';
 import type { ReflectorSink } from '../watch/sink.js';
+import type { PortableRecord } from './portable.js';
 
 /**
  * One object as the catalog holds it: an immutable snapshot. A MODIFIED
@@ -47,6 +49,12 @@ export interface ChangeEvent {
   /** Epoch ms at which the store applied the change. */
   readonly at: number;
   readonly origin: ChangeOrigin;
+  /**
+   * The record's relation facts as a snapshot recorded them (only on changes
+   * made by `SnapshotSink.replaceRecord`): a listener that derives relations
+   * may take them instead of decoding the object.
+   */
+  readonly relationFacts?: RelationFacts;
 }
 
 export type ChangeListener = (event: ChangeEvent) => void;
@@ -131,4 +139,13 @@ export interface ResourceWriter {
 export interface SinkOptions {
   /** Keep Secret data/stringData values (cluster config opt-in). Default false: values redacted. */
   keepSecretValues?: boolean;
+}
+
+/**
+ * A sink that also takes records in their portable form (a warm restart's
+ * snapshot): no parse, slim or compression. `replaceRecord` is an upsert
+ * like `replaceItem` (inside or outside a replace).
+ */
+export interface SnapshotSink extends ReflectorSink {
+  replaceRecord(record: PortableRecord, facts: RelationFacts | undefined): void;
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
+import { SNAPSHOT_FORMAT } from '../../src/cache/snapshotFormat.js';
 import type { SimChange } from '../../src/sim/types.js';
 import { collectionPath, kindKey } from '../../src/kube/kinds.js';
 import type { SimCluster } from '../../src/sim/types.js';
@@ -193,7 +194,7 @@ describe('warm restart from the redis snapshot', () => {
             reason: expect.stringContaining('format "999"'),
           });
           await synced(second.app);
-          expect(await probe.hget(keys.meta(sim.name), 'format')).toBe('1');
+          expect(await probe.hget(keys.meta(sim.name), 'format')).toBe(SNAPSHOT_FORMAT);
         } finally {
           await second.app.close();
         }
