@@ -1,5 +1,5 @@
 import { crc32 } from 'node:zlib';
-import type { RelationFacts } from '../relations/facts.js';
+import type { LazyRelationFacts, RelationFacts } from '../relations/facts.js';
 import type { TargetRef } from '../relations/types.js';
 import { baseIdOf, KindDictionary, type Base, type Packed } from '../store/jsonCodec.js';
 import type { PortableRecord } from '../store/portable.js';
@@ -11,13 +11,15 @@ import { parseObjectField } from './snapshotFormat.js';
  * or compressing them, and re-creates their relation edges without
  * decoding them.
  *
- *   <header JSON>\n<packed bytes>
+ *   <header JSON>\n<facts JSON>\n<packed bytes>
  *
  * Header: [uid, resourceVersion, creationTimestamp|null, status|null,
- * labels|0, ownerUids|0, nodeName|null, baseId ("" = plain JSON), crc32 of
- * the packed bytes, facts|null]. Facts, when present, are the relation
- * rules' output as 7 entries per target: type code, apiVersion, kind,
- * namespace, name, uid ("" = none), byUid (0/1). The packed bytes are the
+ * label set key (canonical form, see labelSetKey), ownerUids|0,
+ * nodeName|null, baseId ("" = plain JSON), crc32 of the packed bytes].
+ * Facts: null, or the relation rules' output as 7 entries per target:
+ * type code, apiVersion, kind, namespace, name, uid ("" = none), byUid
+ * (0/1); a loader hands them to the graph undecoded (decoded when the
+ * graph indexes the record; malformed facts = none). The packed bytes are the
  * record's JSON as UTF-8 when the base id is "", else the deflated bytes
  * (latin1 string in the store) against that base.
  *
@@ -83,27 +85,26 @@ export function encodeRecord(p: PortableRecord, facts: RelationFacts | undefined
     baseId = id;
   }
   const bytes = Buffer.from(p.packed, p.base === undefined ? 'utf8' : 'latin1');
-  const labels = isEmpty(p.labels) ? 0 : p.labels;
   const header = JSON.stringify([
     p.uid,
     p.resourceVersion,
     p.creationTimestamp ?? null,
     p.status ?? null,
-    labels,
+    p.labelKey,
     p.owners.length > 0 ? p.owners : 0,
     p.nodeName ?? null,
     baseId,
     crc32(bytes),
-    facts === undefined ? null : encodeFacts(facts),
   ]);
-  return Buffer.concat([Buffer.from(header, 'utf8'), Buffer.from([NL]), bytes]);
+  const factsJson = facts === undefined ? 'null' : JSON.stringify(encodeFacts(facts));
+  return Buffer.concat([Buffer.from(`${header}\n${factsJson}\n`, 'utf8'), bytes]);
 }
 
 /** A decoded record value. */
 export interface DecodedRecord {
   record: PortableRecord;
   /** Undefined when the snapshot holds none for it. */
-  facts: RelationFacts | undefined;
+  facts: LazyRelationFacts | undefined;
 }
 
 /** Result of decoding a value: the record, a base id to fetch first, or the reason it is unusable. */
@@ -125,23 +126,24 @@ export function decodeRecord(field: string, value: Buffer, namespaced: boolean, 
   } catch {
     return `value of ${field} is not JSON (its header)`;
   }
-  if (nl < 0 || !Array.isArray(h) || h.length !== 10) return `value of ${field} is not a snapshot record`;
-  const [uid, rv, created, status, labels, owners, nodeName, baseId, crc, facts] = h as unknown[];
+  const nl2 = nl < 0 ? -1 : value.indexOf(NL, nl + 1);
+  if (nl2 < 0 || !Array.isArray(h) || h.length !== 9) return `value of ${field} is not a snapshot record`;
+  const [uid, rv, created, status, labels, owners, nodeName, baseId, crc] = h as unknown[];
   if (typeof uid !== 'string' || typeof rv !== 'string' || rv === '' || typeof baseId !== 'string' || typeof crc !== 'number') return `value of ${field} has a malformed header`;
   if ((created !== null && typeof created !== 'string') || (status !== null && typeof status !== 'string') || (nodeName !== null && typeof nodeName !== 'string')) return `value of ${field} has a malformed header`;
-  if (labels !== 0 && !isStringMap(labels)) return `value of ${field} has malformed labels`;
+  if (typeof labels !== 'string') return `value of ${field} has malformed labels`;
   if (owners !== 0 && !(Array.isArray(owners) && owners.every((o) => typeof o === 'string'))) return `value of ${field} has malformed owners`;
-  const bytes = value.subarray(nl + 1);
+  const bytes = value.subarray(nl2 + 1);
   if (crc32(bytes) !== crc) return `value of ${field} fails its checksum`;
   let base: Base | undefined;
   if (baseId !== '') {
     base = bases.get(baseId);
     if (base === undefined) return { missingBase: baseId };
   }
-  let decodedFacts: RelationFacts | undefined;
-  if (facts !== null) {
-    decodedFacts = decodeFacts(facts);
-    if (decodedFacts === undefined) return `value of ${field} has malformed relation facts`;
+  let lazyFacts: LazyRelationFacts | undefined;
+  if (nl2 - nl - 1 !== 4 || value[nl + 1] !== 0x6e /* n(ull) */) {
+    const text = value.toString('utf8', nl + 1, nl2);
+    lazyFacts = decodeFactsJson.bind(undefined, text);
   }
   return {
     record: {
@@ -151,13 +153,13 @@ export function decodeRecord(field: string, value: Buffer, namespaced: boolean, 
       resourceVersion: rv,
       creationTimestamp: created ?? undefined,
       status: status ?? undefined,
-      labels: labels === 0 ? {} : (labels as Record<string, string>),
+      labelKey: labels,
       owners: owners === 0 ? [] : (owners as string[]),
       nodeName: nodeName ?? undefined,
       packed: bytes.toString(base === undefined ? 'utf8' : 'latin1'),
       base,
     },
-    facts: decodedFacts,
+    facts: lazyFacts,
   };
 }
 
@@ -168,6 +170,14 @@ function encodeFacts(f: RelationFacts): Array<string | number> {
     out.push(f.codes[i], t.apiVersion, t.kind, t.namespace, t.name, t.uid ?? '', t.byUid ? 1 : 0);
   }
   return out;
+}
+
+function decodeFactsJson(text: string): RelationFacts | undefined {
+  try {
+    return decodeFacts(JSON.parse(text));
+  } catch {
+    return undefined;
+  }
 }
 
 function decodeFacts(x: unknown): RelationFacts | undefined {
@@ -181,18 +191,8 @@ function decodeFacts(x: unknown): RelationFacts | undefined {
     if (byUid !== 0 && byUid !== 1) return undefined;
     if (byUid === 1 && uid === '') return undefined;
     codes.push(code);
-    targets.push({ apiVersion, kind, namespace, name, ...(uid !== '' ? { uid } : {}), byUid: byUid === 1 });
+    targets.push({ apiVersion, kind, namespace, name, uid: uid === '' ? undefined : uid, byUid: byUid === 1 });
   }
   return { codes, targets };
 }
 
-function isEmpty(o: Readonly<Record<string, string>>): boolean {
-  for (const _ in o) return false;
-  return true;
-}
-
-function isStringMap(x: unknown): x is Record<string, string> {
-  if (x === null || typeof x !== 'object' || Array.isArray(x)) return false;
-  for (const v of Object.values(x)) if (typeof v !== 'string') return false;
-  return true;
-}

@@ -16,5 +16,12 @@ export interface RelationFacts {
   readonly targets: readonly TargetRef[];
 }
 
+/**
+ * Facts decoded on demand (a snapshot load hands them over undecoded; the
+ * graph decodes them when it indexes the record). Undefined = unusable:
+ * the rules run on the object instead.
+ */
+export type LazyRelationFacts = () => RelationFacts | undefined;
+
 /** Version of the rules in ./rules: bump it when the edges a rule derives from an object change. */
 export const RELATION_RULES_VERSION = 1;

@@ -5,7 +5,7 @@ import { describeError, isKubeatlasError, KubeatlasError } from '../util/errors.
 import { logger } from '../util/logger.js';
 import { counter } from '../util/metrics.js';
 import { EdgePool, NONE, type Lane } from './adjacency.js';
-import type { RelationFacts } from './facts.js';
+import type { LazyRelationFacts, RelationFacts } from './facts.js';
 import { RefTable, type RefInfo } from './refTable.js';
 import { edgeRulesFor, managedPods, managersOf, selectorInputOf, selectorOf, SELECTED_KIND_KEY, SELECTOR_KIND_KEYS, type OwnershipView } from './rules/index.js';
 import { SelectorIndex } from './selectorIndex.js';
@@ -36,6 +36,10 @@ const SELECTS_LANE: Lane = 1;
 const LANES: readonly Lane[] = [RULE_LANE, SELECTS_LANE];
 const MAX_DEPTH = 5;
 const DEFAULT_MAX_NODES = 1000;
+/** Queued snapshot records indexed per background slice (a few ms of work each). */
+const DEFERRED_SLICE = 2000;
+/** Background indexing starts once no snapshot record was queued for this long (the load is over). */
+const DEFERRED_QUIET_MS = 50;
 const updateFailures = counter({
   name: 'kubeatlas_relation_update_failures_total',
   help: 'Store changes whose relation update threw (the graph skipped them).',
@@ -70,6 +74,17 @@ const updateFailures = counter({
  *   and counted; it never propagates into the store.
  * - Queries are synchronous and read a consistent state (events are applied
  *   synchronously, between queries).
+ * - Warm restart: the ADDED events of a snapshot load (origin "snapshot")
+ *   are not indexed on the load's path; they are queued and indexed in the
+ *   background once the load has been quiet for DEFERRED_QUIET_MS, in
+ *   slices of at most DEFERRED_SLICE records per macrotask, so that the
+ *   load (and the cluster's READY) does not wait for the edges.
+ *   Nothing ever reads a partial graph: every query (`relations`, `related`,
+ *   `stats`, `snapshot`) first indexes everything still queued, and any
+ *   other change to a queued record first indexes that record's ADDED.
+ *   Indexing order does not matter (see the first point), so the graph
+ *   equals the one an immediate indexing would have built. `pendingCount`
+ *   tells how many records are still queued.
  */
 export class RelationGraph {
   private readonly log = logger('relations');
@@ -83,6 +98,11 @@ export class RelationGraph {
   private readonly kindKeys = new WeakMap<KindInfo, string>();
   private readonly unsubscribe: () => void;
   private readonly ownership: OwnershipView;
+  /** Snapshot ADDED events not indexed yet, by record id, in arrival order. */
+  private readonly deferred = new Map<number, ChangeEvent>();
+  private drainTimer: NodeJS.Immediate | undefined;
+  private quietTimer: NodeJS.Timeout | undefined;
+  private lastDeferredAt = 0;
 
   constructor(private readonly reader: ResourceReader) {
     this.refs = new RefTable((clusterId, uid, kk, namespace, name) => {
@@ -101,9 +121,24 @@ export class RelationGraph {
     this.unsubscribe = reader.onChange((ev) => this.onChange(ev));
   }
 
-  /** Stops following the store. Queries keep answering from the last state. */
+  /** Stops following the store. Queries keep answering from the last state (what was queued is indexed first). */
   close(): void {
     this.unsubscribe();
+    if (this.drainTimer) clearImmediate(this.drainTimer);
+    clearTimeout(this.quietTimer);
+    this.drainTimer = undefined;
+    this.quietTimer = undefined;
+  }
+
+  /** Snapshot records queued for indexing (0 once the graph is complete). */
+  get pendingCount(): number {
+    return this.deferred.size;
+  }
+
+  /** Indexes every queued snapshot record now (queries call it; also for tests and shutdown). */
+  settle(): void {
+    for (const ev of this.deferred.values()) this.onChange(ev, true);
+    this.deferred.clear();
   }
 
   /**
@@ -115,6 +150,7 @@ export class RelationGraph {
    * other resource) appears once. BAD_USER_INPUT on an unknown type or direction.
    */
   relations(record: ResourceRecord, opts: RelationsOptions): Relation[] {
+    this.settle();
     const mask = typeMask(opts.types);
     const directions = edgeDirections(opts.direction);
     const out: Relation[] = [];
@@ -179,6 +215,7 @@ export class RelationGraph {
     }
     const mask = typeMask(opts.types);
     const directions = edgeDirections(opts.direction);
+    this.settle();
     const levels = breadthFirst(record.id, depth, maxNodes, (id, visit) => this.neighbours(id, mask, directions, visit));
     if (levels === undefined) {
       throw new KubeatlasError(
@@ -210,6 +247,7 @@ export class RelationGraph {
    */
   factsOf(record: ResourceRecord): RelationFacts | undefined {
     if (this.reader.getById(record.id) !== record) return undefined;
+    this.settleOne(record.id);
     const codes: number[] = [];
     const targets: TargetRef[] = [];
     for (let e = this.edges.firstOut(record.id, RULE_LANE); e !== NONE; e = this.edges.nextOut(e)) {
@@ -221,6 +259,7 @@ export class RelationGraph {
   }
 
   stats(): RelationStats {
+    this.settle();
     return {
       edges: this.edges.size,
       unresolved: this.refs.unresolvedEdges,
@@ -234,6 +273,7 @@ export class RelationGraph {
    * (used to check incremental maintenance against a rebuild).
    */
   snapshot(): string[] {
+    this.settle();
     const lines: string[] = [];
     for (const sourceId of this.edges.sources()) {
       for (const lane of LANES) {
@@ -249,7 +289,17 @@ export class RelationGraph {
 
   // ------------------------------------------------------------ maintenance
 
-  private onChange(ev: ChangeEvent): void {
+  private onChange(ev: ChangeEvent, deferredNow = false): void {
+    if (!deferredNow) {
+      if (ev.origin === 'snapshot' && ev.type === 'ADDED' && ev.object === undefined) {
+        this.deferred.delete(ev.record.id);
+        this.deferred.set(ev.record.id, ev);
+        this.lastDeferredAt = Date.now();
+        this.scheduleDrain();
+        return;
+      }
+      this.settleOne(ev.record.id);
+    }
     try {
       this.apply(ev.type, ev.record, ev.previous, ev.object, ev.relationFacts);
     } catch (e) {
@@ -259,7 +309,7 @@ export class RelationGraph {
     }
   }
 
-  private apply(type: ChangeEvent['type'], record: ResourceRecord, previous: ResourceRecord | undefined, object: KubeObject | undefined, facts?: RelationFacts): void {
+  private apply(type: ChangeEvent['type'], record: ResourceRecord, previous: ResourceRecord | undefined, object: KubeObject | undefined, lazyFacts?: LazyRelationFacts): void {
     const kk = this.kindKeyOf(record.kind);
     if (type === 'DELETED') {
       this.setRuleEdges(record.id, record.clusterId, [], []);
@@ -269,7 +319,8 @@ export class RelationGraph {
       return;
     }
     if (type === 'ADDED') this.refreshRefsOf(record);
-    if (facts !== undefined && object === undefined && !SELECTOR_KIND_KEYS.has(kk)) {
+    const facts = lazyFacts !== undefined && object === undefined && !SELECTOR_KIND_KEYS.has(kk) ? lazyFacts() : undefined;
+    if (facts !== undefined) {
       // A snapshot's facts: the rule output recorded with the object, no decode (selectors still read the object).
       if (!this.ruleLaneHolds(record.id, record.clusterId, facts.targets, facts.codes)) this.setRuleEdges(record.id, record.clusterId, facts.targets, facts.codes);
     } else {
@@ -282,6 +333,40 @@ export class RelationGraph {
       // a pod just ADDED has no SELECTS edges yet (those of an earlier incarnation went with its DELETED)
       if (type !== 'ADDED' || selecting.length > 0) this.setPodSelections(record, selecting);
     }
+  }
+
+  /** Indexes the queued ADDED of one record, if any (before another change to it). */
+  private settleOne(id: number): void {
+    if (this.deferred.size === 0) return;
+    const ev = this.deferred.get(id);
+    if (ev === undefined) return;
+    this.deferred.delete(id);
+    this.onChange(ev, true);
+  }
+
+  /** Waits until no snapshot record was queued for DEFERRED_QUIET_MS, then indexes the queue in slices. */
+  private scheduleDrain(): void {
+    if (this.quietTimer || this.drainTimer) return;
+    const wait = this.lastDeferredAt + DEFERRED_QUIET_MS - Date.now();
+    if (wait > 0) {
+      this.quietTimer = setTimeout(() => {
+        this.quietTimer = undefined;
+        this.scheduleDrain();
+      }, wait);
+      this.quietTimer.unref();
+      return;
+    }
+    this.drainTimer = setImmediate(() => {
+      this.drainTimer = undefined;
+      let n = 0;
+      for (const [id, ev] of this.deferred) {
+        if (n++ >= DEFERRED_SLICE) break;
+        this.deferred.delete(id);
+        this.onChange(ev, true);
+      }
+      if (this.deferred.size > 0) this.scheduleDrain();
+    });
+    this.drainTimer.unref();
   }
 
   /** Indexes every record already in the catalog. */

@@ -49,6 +49,38 @@ export class LabelSetInterner {
     return set;
   }
 
+  /**
+   * The shared set whose canonical key (`LabelSet.key`, see `labelSetKey`)
+   * is `key`; like `acquire` (takes a reference), without building the map
+   * unless the set is new. Throws on a key that is not canonical.
+   */
+  acquireKey(key: string, hint?: LabelSet): LabelSet {
+    if (hint !== undefined && hint.key === key && (hint.refs > 0 || hint === this.empty) && (hint === this.empty || this.sets.get(key) === hint)) {
+      hint.refs++;
+      return hint;
+    }
+    if (key === '') {
+      this.empty.refs++;
+      return this.empty;
+    }
+    let set = this.sets.get(key);
+    if (!set) {
+      const labels: Record<string, string> = {};
+      const pairs = key.split('\u0002');
+      if (pairs.pop() !== '') throw new Error('malformed label set key');
+      for (const pair of pairs) {
+        const i = pair.indexOf('\u0001');
+        if (i < 0) throw new Error('malformed label set key');
+        labels[pair.slice(0, i)] = pair.slice(i + 1);
+      }
+      if (canonicalKey(labels) !== key) throw new Error('label set key is not canonical');
+      set = { key, labels: freezeCopy(labels), refs: 0 };
+      this.sets.set(key, set);
+    }
+    set.refs++;
+    return set;
+  }
+
   /** Drops a reference taken by `acquire`. */
   release(set: LabelSet): void {
     set.refs--;
@@ -71,6 +103,11 @@ function sameLabels(labels: Readonly<Record<string, unknown>> | null | undefined
   let m = 0;
   for (const k in set) if (Object.prototype.hasOwnProperty.call(set, k)) m++;
   return n === m;
+}
+
+/** The canonical key of a label map (`LabelSet.key`): sorted `key\u0001value\u0002` pairs, "" when empty. */
+export function labelSetKey(labels: Readonly<Record<string, unknown>> | null | undefined): string {
+  return canonicalKey(labels);
 }
 
 function canonicalKey(labels: Readonly<Record<string, unknown>> | null | undefined): string {

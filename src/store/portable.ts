@@ -22,7 +22,8 @@ export interface PortableRecord {
   readonly resourceVersion: string;
   readonly creationTimestamp: string | undefined;
   readonly status: string | undefined;
-  readonly labels: Readonly<Record<string, string>>;
+  /** The labels in canonical form (`labelSetKey`, the LabelSet key): no map is built when the set is known. */
+  readonly labelKey: string;
   /** ownerReferences uids, the controller first. */
   readonly owners: readonly string[];
   /** spec.nodeName of a pod. */

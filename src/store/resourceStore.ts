@@ -3,11 +3,11 @@ import type { LabelSelector } from '../kube/labelSelector.js';
 import type { KubeObject, OwnerReference } from '../kube/types.js';
 import { describeError } from '../util/errors.js';
 import { logger } from '../util/logger.js';
-import type { RelationFacts } from '../relations/facts.js';
+import type { LazyRelationFacts } from '../relations/facts.js';
 import { ClusterState } from './clusterState.js';
 import { Collection } from './collection.js';
 import { JsonCodec, KindDictionary, type Base, type Compression } from './jsonCodec.js';
-import { LabelSetInterner, type LabelSet } from './labelSets.js';
+import { LabelSetInterner, labelSetKey, type LabelSet } from './labelSets.js';
 import { registerStatsSource, type CollectionStats, type StatsSource } from './metrics.js';
 import { ObjectCache } from './objectCache.js';
 import type { PortableRecord } from './portable.js';
@@ -338,7 +338,7 @@ export class ResourceStore implements ResourceReader, ResourceWriter, StatsSourc
         resourceVersion: record.resourceVersion,
         creationTimestamp: record.creationTimestamp,
         status: record.status,
-        labels: record.labels,
+        labelKey: record.labelSet.key,
         owners: record.ownerUids(),
         nodeName: record.nodeName,
         packed: record.packed,
@@ -356,7 +356,7 @@ export class ResourceStore implements ResourceReader, ResourceWriter, StatsSourc
       resourceVersion: record.resourceVersion,
       creationTimestamp: record.creationTimestamp,
       status: record.status,
-      labels: record.labels,
+      labelKey: labelSetKey(record.labels),
       owners,
       nodeName: record.kind.kind === 'Pod' && !record.kind.group && typeof nodeName === 'string' && nodeName !== '' ? nodeName : undefined,
       packed: json,
@@ -435,7 +435,7 @@ export class ResourceStore implements ResourceReader, ResourceWriter, StatsSourc
    * compression. The record's compression base is kept; a kind dictionary
    * becomes the kind's dictionary here when the kind has none yet.
    */
-  private upsertPortable(cluster: ClusterState, coll: Collection, p: PortableRecord, facts: RelationFacts | undefined, origin: ChangeOrigin): void {
+  private upsertPortable(cluster: ClusterState, coll: Collection, p: PortableRecord, facts: LazyRelationFacts | undefined, origin: ChangeOrigin): void {
     const name = p.name;
     if (typeof name !== 'string' || name === '') {
       log.warn({ clusterId: coll.clusterId, kind: coll.kindKey }, 'store: object without metadata.name ignored');
@@ -453,7 +453,7 @@ export class ResourceStore implements ResourceReader, ResourceWriter, StatsSourc
       existing = undefined;
     }
     const id = existing?.id ?? this.nextId++;
-    const labelSet = this.labelSets.acquire(p.labels, existing?.labelSet ?? coll.lastLabelSet);
+    const labelSet = this.labelSets.acquireKey(p.labelKey, existing?.labelSet ?? coll.lastLabelSet);
     coll.lastLabelSet = labelSet;
     let owners: string | string[] | undefined;
     let anchorPosting: ReturnType<ClusterState['owners']['add']> | undefined;
@@ -503,7 +503,7 @@ export class ResourceStore implements ResourceReader, ResourceWriter, StatsSourc
     existing: StoredRecord | undefined,
     object: KubeObject | undefined,
     origin: ChangeOrigin,
-    relationFacts: RelationFacts | undefined,
+    relationFacts: LazyRelationFacts | undefined,
   ): void {
     const { id, uid } = record;
     if (existing === undefined) {

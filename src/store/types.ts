@@ -1,7 +1,7 @@
 import type { KindInfo } from '../kube/kinds.js';
 import type { KubeObject } from '../kube/types.js';
 import type { LabelSelector } from '../kube/labelSelector.js';
-import type { RelationFacts } from '../relations/facts.js';
+import type { LazyRelationFacts } from '../relations/facts.js';
 import type { ReflectorSink } from '../watch/sink.js';
 import type { PortableRecord } from './portable.js';
 
@@ -54,7 +54,7 @@ export interface ChangeEvent {
    * made by `SnapshotSink.replaceRecord`): a listener that derives relations
    * may take them instead of decoding the object.
    */
-  readonly relationFacts?: RelationFacts;
+  readonly relationFacts?: LazyRelationFacts;
 }
 
 export type ChangeListener = (event: ChangeEvent) => void;
@@ -147,5 +147,5 @@ export interface SinkOptions {
  * like `replaceItem` (inside or outside a replace).
  */
 export interface SnapshotSink extends ReflectorSink {
-  replaceRecord(record: PortableRecord, facts: RelationFacts | undefined): void;
+  replaceRecord(record: PortableRecord, facts: LazyRelationFacts | undefined): void;
 }

@@ -187,6 +187,8 @@ describe('redis snapshot records (format 2)', () => {
     // Only selector kinds (whose SELECTS edges need the selector) were decoded while loading.
     const selectorObjects = kinds().filter((k) => SELECTOR_KINDS.has(kindKey(k))).reduce((n, k) => n + sim.store.count(kindKey(k)), 0);
     const fresh = await loadedStore(ctx);
+    fresh.graph.settle();
+    expect(fresh.store.objectCacheStats().misses).toBeGreaterThan(0);
     expect(fresh.store.objectCacheStats().misses).toBeLessThanOrEqual(selectorObjects);
   });
 
@@ -227,6 +229,36 @@ describe('redis snapshot records (format 2)', () => {
     expect(c.store.podsOnNode(CLUSTER, 'node-new').length).toBe(1);
   });
 
+  it('the graph indexes a loaded snapshot after the load, and no query or change ever sees it partly indexed', async () => {
+    const a = listedStore();
+    const ctx = await writeSnapshot(a.store, a.graph, 'lazy:');
+    const b = await loadedStore(ctx);
+    // right after the load nothing is indexed yet: the load did not wait for the edges
+    expect(b.graph.pendingCount).toBe(b.store.size);
+    // a query completes the graph first
+    const pa = a.store.query(filter({ kindKeys: new Set(['Pod']) }), { first: 1 }).records[0];
+    const pb = b.store.get(CLUSTER, 'Pod', pa.namespace, pa.name)!;
+    const rel = (g: RelationGraph, r: ResourceRecord) => g.relations(r, { direction: 'BOTH' }).map((x) => `${x.direction} ${x.type} ${x.other.kind} ${x.other.name} ${x.otherRecord ? 'in' : 'out'}`);
+    expect(rel(b.graph, pb)).toEqual(rel(a.graph, pa));
+    expect(b.graph.pendingCount).toBe(0);
+    expect(edges(b.store, b.graph)).toEqual(edges(a.store, a.graph));
+
+    // changes to records still queued apply after their queued ADDED; left alone, the queue drains in the background
+    const c = await loadedStore(ctx);
+    expect(c.graph.pendingCount).toBe(c.store.size);
+    const podKind = kinds().find((k) => k.kind === 'Pod')!;
+    const [p1, p2] = sim.store.list('Pod').map((o) => structuredClone(o));
+    const sink = c.store.sinkFor(CLUSTER, podKind);
+    sink.apply('DELETED', p1);
+    sink.apply('MODIFIED', { ...p2, metadata: { ...p2.metadata, labels: {}, resourceVersion: '777001' } } as KubeObject);
+    const aSink = a.store.sinkFor(CLUSTER, podKind);
+    aSink.apply('DELETED', structuredClone(p1));
+    aSink.apply('MODIFIED', { ...structuredClone(p2), metadata: { ...p2.metadata, labels: {}, resourceVersion: '777001' } } as KubeObject);
+    expect(c.graph.pendingCount).toBe(c.store.size - 1);
+    await waitUntil(() => c.graph.pendingCount === 0, 'the background indexing');
+    expect(edges(c.store, c.graph)).toEqual(edges(a.store, a.graph));
+  });
+
   it('facts written under other relation rules are not used: the rules run on the objects, same edges', async () => {
     const a = listedStore();
     const ctx = await writeSnapshot(a.store, a.graph, 'rules:');
@@ -237,6 +269,7 @@ describe('redis snapshot records (format 2)', () => {
     await ctx.link.cmd.hset(ctx.keys.meta(CLUSTER), field, JSON.stringify({ ...meta, rules: 0 }));
     const b = await loadedStore(ctx);
     expect(b.result.discardedKinds).toEqual([]);
+    b.graph.settle();
     expect(b.store.objectCacheStats().misses).toBeGreaterThanOrEqual(sim.store.count('Pod'));
     expect(edges(b.store, b.graph)).toEqual(edges(a.store, a.graph));
   });
