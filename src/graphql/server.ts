@@ -2,7 +2,6 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
-import { useServer } from 'graphql-ws/use/ws';
 import { GraphQLError, type ExecutionArgs } from 'graphql';
 import { KubeatlasError } from '../util/errors.js';
 import { logger } from '../util/logger.js';
@@ -11,6 +10,9 @@ import { maskError } from './errors.js';
 import { authScopesFor } from './auth.js';
 import { useOperationMetrics, useQuerySizeLimits } from './plugins.js';
 import { responseBackpressure } from './responseBackpressure.js';
+import { useSharedSubscriptionExecution } from './sharedSubscriptionExecution.js';
+import { useBatchedSse } from './sseTransport.js';
+import { useWsTransport } from './wsTransport.js';
 import type { ConnectionState, Context } from './context.js';
 import type { GraphqlServices } from './services.js';
 
@@ -60,7 +62,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     graphiql: { title: 'kubeatlas', defaultQuery: '{\n  clusters {\n    clusterId\n    status\n    version\n    server\n  }\n}\n' },
     maskedErrors: { maskError: (error, message) => maskError(error, message) },
     logging: false,
-    plugins: [useQuerySizeLimits(services.limits), useOperationMetrics()],
+    plugins: [
+      useQuerySizeLimits(services.limits),
+      useOperationMetrics(),
+      // Every operation of this server sees the same services; what else a result may depend on is the caller's scope.
+      useSharedSubscriptionExecution<Context>({ contextKey: (ctx) => (ctx.auth.admin ? 'admin' : 'user') }),
+      useBatchedSse(),
+    ],
     context: (initial: InitialContext): Context => {
       const authorization = initial.request ? initial.request.headers.get('authorization') : initial.authorization;
       return {
@@ -105,7 +113,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
   const wsState = new WeakMap<object, ConnectionState>();
-  const wsDisposable = useServer(
+  const wsDisposable = useWsTransport(
     {
       execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,
       subscribe: (args) => (args.rootValue as { subscribe: (a: ExecutionArgs) => unknown }).subscribe(args) as never,
