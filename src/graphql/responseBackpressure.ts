@@ -5,7 +5,7 @@ import type { ServerResponse } from 'node:http';
  * events and buffers them in the response whatever the client reads, so the
  * subscription layer asks this guard before taking the next event.
  *
- * `ready()` resolves at once while the response's buffer is below
+ * `ready()` answers true at once while the response's buffer is below
  * `maxBufferedBytes`; otherwise it waits for 'drain'. A client that does not
  * drain within `stallTimeoutMs` is cut off: the response is destroyed (the
  * client sees the stream end and resumes with its last cursor) and `ready()`
@@ -13,14 +13,15 @@ import type { ServerResponse } from 'node:http';
  * and ends it as too slow when it overflows.
  */
 export interface Backpressure {
-  ready(): Promise<boolean>;
+  /** `true` at once when the response can take more (the common case: no promise); otherwise resolves once it can (true) or was cut off (false). */
+  ready(): boolean | Promise<boolean>;
 }
 
 export function responseBackpressure(res: ServerResponse, opts: { maxBufferedBytes: number; stallTimeoutMs: number }): Backpressure {
   return {
     ready: () => {
-      if (res.destroyed) return Promise.resolve(false);
-      if (!res.writableNeedDrain && res.writableLength < opts.maxBufferedBytes) return Promise.resolve(true);
+      if (res.destroyed) return false;
+      if (!res.writableNeedDrain && res.writableLength < opts.maxBufferedBytes) return true;
       return new Promise<boolean>((resolve) => {
         const done = (ok: boolean) => {
           clearTimeout(timer);

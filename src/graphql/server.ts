@@ -10,7 +10,7 @@ import { maskError } from './errors.js';
 import { authScopesFor } from './auth.js';
 import { useOperationMetrics, useQuerySizeLimits } from './plugins.js';
 import { responseBackpressure } from './responseBackpressure.js';
-import { useSharedSubscriptionExecution } from './sharedSubscriptionExecution.js';
+import { sharedJsonOf, useSharedSubscriptionExecution } from './sharedSubscriptionExecution.js';
 import { useBatchedSse } from './sseTransport.js';
 import { useWsTransport } from './wsTransport.js';
 import type { ConnectionState, Context } from './context.js';
@@ -146,6 +146,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       },
     },
     wss,
+    { serializedResult: sharedJsonOf },
   );
 
   await new Promise<void>((resolve, reject) => {

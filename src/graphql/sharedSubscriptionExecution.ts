@@ -10,14 +10,17 @@ import type { Plugin } from 'graphql-yoga';
 import { LRUCache } from 'lru-cache';
 import { counter } from '../util/metrics.js';
 
-const executions = counter({
+/** Plain tallies on the per-event path; /metrics reads them when scraped. */
+const tally = { executed: 0, shared_miss: 0, shared_hit: 0 };
+counter({
   name: 'kubeatlas_subscription_event_executions_total',
   help: 'Subscription events by how their selection was executed: executed (alone), shared_miss (executed, then shared), shared_hit (a result shared with an identical subscription)',
   labelNames: ['outcome'],
+  collect() {
+    this.reset();
+    for (const [outcome, n] of Object.entries(tally)) this.labels(outcome).inc(n);
+  },
 });
-const executedAlone = executions.labels('executed');
-const sharedMiss = executions.labels('shared_miss');
-const sharedHit = executions.labels('shared_hit');
 
 export interface SharedSubscriptionExecutionOptions<C> {
   /**
@@ -185,16 +188,16 @@ class SharedResultStream implements AsyncIterableIterator<ExecutionResult> {
     const group = this.group;
     const shareable = group !== undefined && typeof payload === 'object' && payload !== null && (group.groups.get(group.key) ?? 0) > 1;
     if (!shareable) {
-      executedAlone.inc();
+      tally.executed++;
       return execute({ ...this.args, rootValue: payload });
     }
     const cacheKey = `${this.ids.of(payload)}\u0000${group.key}`;
     const hit = this.cache.get(cacheKey);
     if (hit) {
-      sharedHit.inc();
+      tally.shared_hit++;
       return hit;
     }
-    sharedMiss.inc();
+    tally.shared_miss++;
     const result = execute({ ...this.args, rootValue: payload });
     if (isPromiseLike(result) || result.errors !== undefined) return result;
     const shared = share(result);

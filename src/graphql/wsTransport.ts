@@ -22,7 +22,17 @@ export interface WsTransportOptions {
    * events in flight and they share socket writes.
    */
   maxBufferedBytes?: number;
+  /**
+   * The already serialized JSON of an execution result, when it has one
+   * (results shared between identical subscriptions); such a result is put
+   * in its `next` message as that text instead of being serialized again.
+   */
+  serializedResult?: (result: unknown) => string | undefined;
 }
+
+/** Stands in for a pre-serialized payload while graphql-ws stringifies a message (see `withSerializedPayloads`). */
+const PAYLOAD_PLACEHOLDER = '\u0000kubeatlas:serialized-payload\u0000';
+const QUOTED_PLACEHOLDER = JSON.stringify(PAYLOAD_PLACEHOLDER);
 
 /**
  * graphql-ws over a `ws` server — what `useServer` from graphql-ws/use/ws
@@ -49,7 +59,8 @@ export function useWsTransport(
 ): { dispose(): Promise<void> } {
   const keepAliveMs = transport.keepAliveMs ?? 12_000;
   const maxBufferedBytes = transport.maxBufferedBytes ?? 256 * 1024;
-  const server = makeServer<Record<string, unknown> | undefined, WsExtra>(options);
+  const payloads = withSerializedPayloads(options, transport.serializedResult);
+  const server = makeServer<Record<string, unknown> | undefined, WsExtra>(payloads.options);
   wss.options.handleProtocols = handleProtocols;
   // As useServer: the server's errors (the HTTP server's, re-emitted) close every client; the
   // HTTP server's owner reports them (e.g. EADDRINUSE at start-up).
@@ -78,7 +89,8 @@ export function useWsTransport(
     const closed = server.opened(
       {
         protocol: socket.protocol,
-        send: (data) => {
+        send: (text) => {
+          const data = payloads.complete(text);
           if (socket.readyState !== socket.OPEN) return;
           // ws's bufferedAmount counts its own queue and the socket's.
           const mustWait = socket.bufferedAmount >= maxBufferedBytes;
@@ -111,6 +123,44 @@ export function useWsTransport(
     dispose: async () => {
       for (const client of wss.clients) client.close(1001, 'Going away');
       wss.removeAllListeners('connection');
+    },
+  };
+}
+
+/**
+ * graphql-ws serializes every `next` message whole (`JSON.stringify` of
+ * `{id, type, payload}`), so a result shared by 200 subscriptions would be
+ * serialized 200 times. With `serializedResult`, `onNext` hands graphql-ws
+ * the result itself as the payload, the message replacer swaps it for a
+ * placeholder string (remembering its JSON), and `complete()` — called by
+ * `send` with the text graphql-ws produced in the same synchronous step —
+ * puts the JSON in the placeholder's place. The message is byte-for-byte
+ * what graphql-ws would have sent (the payload is the last member).
+ */
+function withSerializedPayloads(
+  options: ServerOptions<Record<string, unknown> | undefined, WsExtra>,
+  serializedResult: ((result: unknown) => string | undefined) | undefined,
+): { options: ServerOptions<Record<string, unknown> | undefined, WsExtra>; complete(data: string): string } {
+  if (!serializedResult || options.onNext || options.jsonMessageReplacer) return { options, complete: (data) => data };
+  let pending: string | undefined;
+  return {
+    options: {
+      ...options,
+      onNext: (_ctx, _id, _payload, _args, result) => (serializedResult(result) !== undefined ? (result as never) : undefined),
+      jsonMessageReplacer(key, value: unknown) {
+        if (key !== 'payload' || typeof value !== 'object' || value === null) return value;
+        const json = serializedResult(value);
+        if (json === undefined) return value;
+        pending = json;
+        return PAYLOAD_PLACEHOLDER;
+      },
+    },
+    complete(data) {
+      if (pending === undefined) return data;
+      const json = pending;
+      pending = undefined;
+      const at = data.lastIndexOf(QUOTED_PLACEHOLDER);
+      return at < 0 ? data : data.slice(0, at) + json + data.slice(at + QUOTED_PLACEHOLDER.length);
     },
   };
 }

@@ -42,27 +42,48 @@ function withConnectionQuota<T>(ctx: Context, open: () => EventStream<T>): Async
       ctx.connection.activeSubscriptions--;
     }
   };
+  const done = (): IteratorResult<T> => ({ done: true, value: undefined as T });
+  const take = (): Promise<IteratorResult<T>> =>
+    stream.next().then(
+      (r) => {
+        if (r.done) release();
+        return r;
+      },
+      (e: unknown) => {
+        release();
+        throw e;
+      },
+    );
+  const stop = async (): Promise<IteratorResult<T>> => {
+    release();
+    await stream.return?.();
+    return done();
+  };
+  // No async function here: this runs once per event per subscriber, and a
+  // response that can take more (the common case) needs no extra promise.
   return {
     [Symbol.asyncIterator]: () => ({
-      next: async () => {
+      next: (): Promise<IteratorResult<T>> => {
+        const backpressure = ctx.connection.backpressure;
+        if (!backpressure) return take();
+        let ready: boolean | Promise<boolean>;
         try {
-          if (ctx.connection.backpressure && !(await ctx.connection.backpressure.ready())) {
-            release();
-            await stream.return?.();
-            return { done: true as const, value: undefined as T };
-          }
-          const r = await stream.next();
-          if (r.done) release();
-          return r;
+          ready = backpressure.ready();
         } catch (e) {
           release();
-          throw e;
+          return Promise.reject(e);
         }
+        if (ready === true) return take();
+        if (ready === false) return stop();
+        return ready.then((ok) => (ok ? take() : stop()), (e: unknown) => {
+          release();
+          throw e;
+        });
       },
       return: async (value?: unknown) => {
         release();
         await stream.return?.(value);
-        return { done: true as const, value: undefined as T };
+        return done();
       },
       throw: async (err?: unknown) => {
         release();
