@@ -94,7 +94,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
     ? {
         ...opts.catalog,
         manualStart: true,
-        sync: { ...opts.catalog?.sync, resumePoint: l2.coordinator.resumePoint },
+        sync: { ...opts.catalog?.sync, resumePoint: l2.coordinator.resumePoint, resumeKinds: l2.coordinator.resumeKinds },
         onSyncReport: l2.coordinator.onSyncReport,
       }
     : (opts.catalog ?? {});

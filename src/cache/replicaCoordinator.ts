@@ -194,6 +194,19 @@ export class ReplicaCoordinator {
   };
 
   /**
+   * ClusterSyncOptions.resumeKinds: the kinds (as the store holds them) that
+   * `resumePoint` will answer for, so their watches start before discovery.
+   */
+  readonly resumeKinds = (clusterId: string): KindInfo[] => {
+    const e = this.entries.get(clusterId);
+    if (!e || e.complete.size === 0) return [];
+    return this.o.store
+      .kinds(clusterId)
+      .map((k) => k.kind)
+      .filter((k) => e.complete.has(kindKeyOf(k)));
+  };
+
+  /**
    * CatalogOptions.onSyncReport: the owner's report goes into the snapshot
    * for the followers' status. Once a resumed sync has settled its kinds,
    * kinds the store holds (from a snapshot or a followed copy) that the sync

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KubeApiError } from '../clusters/kubeClient.js';
 import type { KindInfo } from '../kube/kinds.js';
-import { BUILTIN_KINDS, kindKey, resolveKindName } from '../kube/kinds.js';
+import { apiVersionOf, BUILTIN_KINDS, kindKey, resolveKindName } from '../kube/kinds.js';
 import type { ResourceWriter } from '../store/types.js';
 import { describeError } from '../util/errors.js';
 import { logger, type Logger } from '../util/logger.js';
@@ -49,6 +49,15 @@ export interface ClusterSyncOptions {
    * (NotOlderThan) or a consistent LIST.
    */
   resumePoint?: (clusterId: string, kind: KindInfo) => ResumePoint | undefined;
+  /**
+   * Kinds (as last watched, e.g. from a warm restart's snapshot) that may
+   * have a resume point: those the cluster's `kinds` selects without
+   * discovery (built-ins) start watching at once, while discovery runs, so
+   * a warm restart does not wait for discovery. Discovery then reconciles
+   * as usual (a kind no longer selected is dropped; one served under
+   * another version is restarted with it).
+   */
+  resumeKinds?: (clusterId: string) => readonly KindInfo[];
   random?: () => number;
 }
 
@@ -96,8 +105,9 @@ export class ClusterSync {
   private readonly log: Logger;
   private readonly gate: ListGate;
   private readonly random: () => number;
-  private readonly opts: Required<Omit<ClusterSyncOptions, 'reflector' | 'random' | 'resumePoint'>>;
+  private readonly opts: Required<Omit<ClusterSyncOptions, 'reflector' | 'random' | 'resumePoint' | 'resumeKinds'>>;
   private readonly resumePoint: ClusterSyncOptions['resumePoint'];
+  private readonly resumeKinds: ClusterSyncOptions['resumeKinds'];
   private readonly tuning: ReflectorTuning;
   private readonly controller = new AbortController();
   private readonly watched = new Map<string, Watched>();
@@ -126,6 +136,7 @@ export class ClusterSync {
     this.random = options.random ?? Math.random;
     this.tuning = options.reflector ?? {};
     this.resumePoint = options.resumePoint;
+    this.resumeKinds = options.resumeKinds;
     this.opts = {
       maxConcurrentLists: options.maxConcurrentLists ?? 3,
       staggerMs: options.staggerMs ?? 1000,
@@ -196,6 +207,7 @@ export class ClusterSync {
   }
 
   private async run(): Promise<void> {
+    this.resumeEarly();
     const discovered = await this.discoverWithRetry();
     if (this.signal.aborted) return;
     this.apply(discovered);
@@ -241,6 +253,24 @@ export class ClusterSync {
     }
   }
 
+  /**
+   * Starts, before discovery, the reflectors of kinds that resume by WATCH
+   * (see ClusterSyncOptions.resumeKinds): selected by the cluster's `kinds`
+   * without discovery, and with a resume point. The others wait for
+   * discovery.
+   */
+  private resumeEarly(): void {
+    if (!this.resumeKinds || !this.resumePoint) return;
+    const selected = new Set(selectKinds(this.target.spec.kinds, undefined).kinds.map(kindKey));
+    for (const kind of this.resumeKinds(this.clusterId)) {
+      const key = kindKey(kind);
+      if (!selected.has(key) || this.watched.has(key)) continue;
+      const point = this.resumePoint(this.clusterId, kind);
+      if (point) this.startReflector(kind, point);
+    }
+    if (this.watched.size > 0) this.log.info({ kinds: this.watched.size }, 'resuming watches before discovery');
+  }
+
   /** Starts reflectors for newly selected kinds, stops (and empties) those no longer selected. */
   private apply(discovered: DiscoveredKinds | undefined): void {
     const selection = selectKinds(this.target.spec.kinds, discovered);
@@ -268,7 +298,16 @@ export class ClusterSync {
     let added = 0;
     for (const kind of selection.kinds) {
       const key = kindKey(kind);
-      if (this.watched.has(key)) continue;
+      const running = this.watched.get(key);
+      if (running && apiVersionOf(running.reflector.kind) !== apiVersionOf(kind)) {
+        // Started before discovery under the version last watched; the server prefers another now.
+        this.watched.delete(key);
+        this.log.info({ kind: key, from: apiVersionOf(running.reflector.kind), to: apiVersionOf(kind) }, 'kind served under another version: watching that one');
+        const stopped = running.reflector.stop();
+        void stopped.then(() => this.watched.get(key) === undefined && !this.signal.aborted && this.startReflector(kind));
+        continue;
+      }
+      if (running) continue;
       this.startReflector(kind);
       added++;
     }
@@ -279,11 +318,11 @@ export class ClusterSync {
     this.scheduleReport();
   }
 
-  private startReflector(kind: KindInfo): void {
+  private startReflector(kind: KindInfo, resumeAt?: ResumePoint): void {
     const key = kindKey(kind);
     const sink = this.store.sinkFor(this.clusterId, kind, { keepSecretValues: this.target.spec.keepSecretValues ?? false });
     const entry: Watched = { reflector: undefined as unknown as Reflector, sink, notWatchingSince: undefined };
-    const point = this.resumePoint?.(this.clusterId, kind);
+    const point = resumeAt ?? this.resumePoint?.(this.clusterId, kind);
     entry.reflector = new Reflector({
       ...this.tuning,
       client: this.target.client,

@@ -36,8 +36,8 @@ const SELECTS_LANE: Lane = 1;
 const LANES: readonly Lane[] = [RULE_LANE, SELECTS_LANE];
 const MAX_DEPTH = 5;
 const DEFAULT_MAX_NODES = 1000;
-/** Queued snapshot records indexed per background slice (a few ms of work each). */
-const DEFERRED_SLICE = 2000;
+/** Wall time of one background indexing slice: short, so that I/O (watches starting, queries) is served in between. */
+const DEFERRED_SLICE_MS = 4;
 /** Background indexing starts once no snapshot record was queued for this long (the load is over). */
 const DEFERRED_QUIET_MS = 50;
 const updateFailures = counter({
@@ -77,7 +77,7 @@ const updateFailures = counter({
  * - Warm restart: the ADDED events of a snapshot load (origin "snapshot")
  *   are not indexed on the load's path; they are queued and indexed in the
  *   background once the load has been quiet for DEFERRED_QUIET_MS, in
- *   slices of at most DEFERRED_SLICE records per macrotask, so that the
+ *   slices of about DEFERRED_SLICE_MS per macrotask, so that the
  *   load (and the cluster's READY) does not wait for the edges.
  *   Nothing ever reads a partial graph: every query (`relations`, `related`,
  *   `stats`, `snapshot`) first indexes everything still queued, and any
@@ -358,9 +358,10 @@ export class RelationGraph {
     }
     this.drainTimer = setImmediate(() => {
       this.drainTimer = undefined;
+      const until = performance.now() + DEFERRED_SLICE_MS;
       let n = 0;
       for (const [id, ev] of this.deferred) {
-        if (n++ >= DEFERRED_SLICE) break;
+        if ((++n & 63) === 0 && performance.now() > until) break;
         this.deferred.delete(id);
         this.onChange(ev, true);
       }

@@ -177,6 +177,35 @@ describe('ClusterSync', () => {
     expect(deriveStatus({ state: 'ok' }, t.reports.at(-1))).toBe('READY');
   });
 
+  it('resumeKinds: kinds with a resume point start watching before discovery (no list); discovery restarts one held under another version and skips unselected ones', async () => {
+    const s = await sim();
+    const c = clientFor(s);
+    cleanups.push(() => c.close());
+    const t = target('c-early', c, { kinds: ['pods', 'configmaps'] });
+    const store = new RecordingStore();
+    const SERVICE = BUILTIN_KINDS.find((k) => k.kind === 'Service')!;
+    const staleConfigMap: KindInfo = { ...CONFIGMAP, version: 'v0' };
+    const rv = String(s.store.resourceVersion);
+    const asked: string[] = [];
+    const since = Date.now();
+    const cs = start(t, store, {
+      resumeKinds: () => [POD, staleConfigMap, SERVICE],
+      resumePoint: (_id, kind) => (asked.push(kindKey(kind)), kindKey(kind) === 'Pod' || kindKey(kind) === 'ConfigMap' ? { resourceVersion: rv, objects: 0 } : undefined),
+    });
+    // Started synchronously with the sync, before any discovery answer.
+    expect(store.kinds.map((k) => `${kindKey(k)}@${k.version}`)).toEqual(['Pod@v1', 'ConfigMap@v0']);
+    expect(asked).toEqual(['Pod', 'ConfigMap']);
+    expect(await cs.whenSynced()).toBe(true);
+    // The ConfigMap reflector held under v0 was replaced by one on the served version.
+    await waitFor(() => store.kinds.some((k) => kindKey(k) === 'ConfigMap' && k.version === 'v1'), 5000);
+    expect(store.kinds.map(kindKey).filter((k) => k === 'Service')).toEqual([]);
+    await waitFor(() => cs.status().reflectors.every((r) => r.phase === 'watching'), 5000);
+    expect(cs.status().reflectors.map((r) => `${kindKey(r.kind)}@${r.kind.version}`).sort()).toEqual(['ConfigMap@v1', 'Pod@v1']);
+    // Pods resumed by WATCH from the point: no state transfer of pods.
+    const podTransfers = s.requests().filter((r) => r.at >= since && r.path === '/api/v1/pods' && (r.watch ? r.query.sendInitialEvents === 'true' : true));
+    expect(podTransfers).toEqual([]);
+  });
+
   it('caps concurrent initial lists per cluster', async () => {
     const s = await sim({ watchList: false, objects: 600 });
     const c = clientFor(s);
