@@ -5,7 +5,7 @@ import type { Backpressure } from './responseBackpressure.js';
 export interface ConnectionState {
   /** Subscriptions currently open on this connection. */
   activeSubscriptions: number;
-  /** Streamed HTTP responses (SSE): wait for the client before taking the next event. WebSocket sends already await the socket. */
+  /** Streamed HTTP responses (SSE): wait for the client before taking the next event. WebSocket sends wait for the socket themselves beyond 256 KiB buffered (wsTransport.ts). */
   backpressure?: Backpressure;
 }
 

@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../src/kube/types.js';
 import type { SimCluster } from '../../src/sim/index.js';
@@ -167,5 +168,40 @@ describe('resourceEvents over SSE and graphql-ws', () => {
     }
     stalled.destroy();
     for (let n = 0; n < total; n++) sim.store.delete('pods', ns, `flood-${n}`);
+  }, 90_000);
+
+  it('a stalled WebSocket client stops taking events and is cut off, while others on their own connections receive everything', async () => {
+    const filter = { namespaces: [ns], kinds: ['Pod'], labelSelector: 'wsflood=e2e' };
+    const clients = Array.from({ length: 10 }, () => wsClient(t.url));
+    const others = clients.map((c) => wsSubscribe<Ev>(c, SUB, { f: filter }));
+    // A graphql-ws client that subscribes, then never reads again (its socket paused).
+    const stalled = new WebSocket(t.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+    stalled.on('error', () => {});
+    await new Promise<void>((r) => stalled.once('open', () => r()));
+    stalled.send(JSON.stringify({ type: 'connection_init' }));
+    await new Promise<void>((r) => stalled.once('message', () => r())); // connection_ack
+    stalled.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: `subscription { resourceEvents(filter: { labelSelector: "wsflood=e2e" }) { type resource { object } } }` } }));
+    await waitUntil(() => t.app.events.stats().subscriptions >= 11, 'all subscribed', 10_000);
+    (stalled as unknown as { _socket: { pause(): void } })._socket.pause();
+    const total = 3_000;
+    for (let n = 0; n < total; n++) {
+      sim.store.create('pods', newPod(`wsflood-${n}`, { wsflood: 'e2e', pad: 'x'.repeat(60) }));
+      if (n % 100 === 99) await new Promise((r) => setTimeout(r, 5));
+    }
+    await waitUntil(() => others.every((o) => addedNames(o.events) >= total) || others.some((o) => o.errors.length > 0), 'every steady client got every event', 30_000, 50);
+    // Cut off: its queue overflows (LIMIT_EXCEEDED, detached from the bus) and the connection is
+    // terminated when it does not answer the keep-alive ping; its subscription is released.
+    await waitUntil(() => t.app.events.stats().subscriptions <= 10, 'stalled WebSocket subscriber released', 40_000, 100);
+    const cursors = others.map((o) => o.events.map((e) => e.cursor));
+    for (const [i, o] of others.entries()) {
+      expect(o.errors).toEqual([]);
+      expect(addedNames(o.events)).toBe(total);
+      const n = Math.min(cursors[i].length, cursors[0].length);
+      expect(cursors[i].slice(0, n)).toEqual(cursors[0].slice(0, n));
+      o.close();
+    }
+    stalled.terminate();
+    await Promise.all(clients.map((c) => c.dispose()));
+    for (let n = 0; n < total; n++) sim.store.delete('pods', ns, `wsflood-${n}`);
   }, 90_000);
 });
