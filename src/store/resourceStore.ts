@@ -404,6 +404,25 @@ export class ResourceStore implements ResourceReader, ResourceWriter, StatsSourc
     return s;
   }
 
+  /**
+   * Where an incoming (namespace, name, uid, resourceVersion) goes: undefined
+   * when the store already holds exactly that version (marked seen for a
+   * replace in progress); otherwise the record it updates (same uid) and its
+   * id, or a fresh id after removing a same-named object of another uid.
+   */
+  private slotFor(cluster: ClusterState, coll: Collection, namespace: string, name: string, uid: string, resourceVersion: string, origin: ChangeOrigin): { existing: StoredRecord | undefined; id: number } | undefined {
+    const found = coll.get(namespace, name);
+    if (found !== undefined && found.uid === uid && found.resourceVersion === resourceVersion) {
+      coll.replaceSeen?.add(found.id);
+      return undefined;
+    }
+    if (found !== undefined && found.uid !== uid) {
+      this.removeRecord(cluster, coll, found, origin, undefined);
+      return { existing: undefined, id: this.nextId++ };
+    }
+    return { existing: found, id: found?.id ?? this.nextId++ };
+  }
+
   private upsert(cluster: ClusterState, coll: Collection, obj: KubeObject, origin: ChangeOrigin): void {
     const meta = obj?.metadata;
     const name = meta?.name;
@@ -414,16 +433,9 @@ export class ResourceStore implements ResourceReader, ResourceWriter, StatsSourc
     const namespace = coll.kind.namespaced && typeof meta.namespace === 'string' ? this.intern(meta.namespace) : '';
     const uid = typeof meta.uid === 'string' ? meta.uid : '';
     const resourceVersion = typeof meta.resourceVersion === 'string' ? meta.resourceVersion : '';
-    let existing = coll.get(namespace, name);
-    if (existing !== undefined && existing.uid === uid && existing.resourceVersion === resourceVersion) {
-      coll.replaceSeen?.add(existing.id);
-      return;
-    }
-    if (existing !== undefined && existing.uid !== uid) {
-      this.removeRecord(cluster, coll, existing, origin, undefined);
-      existing = undefined;
-    }
-    const id = existing?.id ?? this.nextId++;
+    const slot = this.slotFor(cluster, coll, namespace, name, uid, resourceVersion, origin);
+    if (slot === undefined) return;
+    const { existing, id } = slot;
     const { record, object } = this.buildRecord(cluster, coll, obj, id, namespace, name, uid, resourceVersion, true, existing?.labelSet ?? coll.lastLabelSet);
     this.store(cluster, coll, record, existing, object, origin, undefined);
   }
@@ -443,16 +455,9 @@ export class ResourceStore implements ResourceReader, ResourceWriter, StatsSourc
     }
     const namespace = coll.kind.namespaced ? this.intern(p.namespace) : '';
     const { uid, resourceVersion } = p;
-    let existing = coll.get(namespace, name);
-    if (existing !== undefined && existing.uid === uid && existing.resourceVersion === resourceVersion) {
-      coll.replaceSeen?.add(existing.id);
-      return;
-    }
-    if (existing !== undefined && existing.uid !== uid) {
-      this.removeRecord(cluster, coll, existing, origin, undefined);
-      existing = undefined;
-    }
-    const id = existing?.id ?? this.nextId++;
+    const slot = this.slotFor(cluster, coll, namespace, name, uid, resourceVersion, origin);
+    if (slot === undefined) return;
+    const { existing, id } = slot;
     const labelSet = this.labelSets.acquireKey(p.labelKey, existing?.labelSet ?? coll.lastLabelSet);
     coll.lastLabelSet = labelSet;
     let owners: string | string[] | undefined;
