@@ -3,7 +3,7 @@
  * cluster of N objects (default 100 000), cold sync versus restart from the
  * Redis snapshot.
  *
- *   npx tsx bench/warmRestart.ts [--objects N] [--runs R] [--no-watch-list] [--json]
+ *   npx tsx bench/warmRestart.ts [--objects N] [--runs R] [--no-watch-list] [--json] [--profile-warm FILE]
  *
  * - A private redis-server (ephemeral port, nothing on disk) and the
  *   simulated cluster in a child process of its own (this file, run with
@@ -19,7 +19,9 @@
  * like a v1.28 server without the feature gate (the version of the
  * reference captures): the cold sync is then paged LISTs at the cluster's
  * QPS (default 5/s, burst 10), as against most production servers today.
- * Prints both times, the ratio, and JSON with --json.
+ * Prints both times, the ratio, and JSON with --json. `--profile-warm FILE`
+ * writes a V8 CPU profile (.cpuprofile, open in Chrome DevTools) of the
+ * last run's warm restart, from start to READY.
  */
 import { spawn, fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -123,9 +125,28 @@ async function waitFor(check: () => boolean, what: string, timeoutMs: number): P
   }
 }
 
+/** A V8 CPU profile of this process from now until `stop()`, which returns it as JSON. */
+async function startProfile(): Promise<{ stop: () => Promise<string> }> {
+  const { Session } = await import('node:inspector');
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params?: object) =>
+    new Promise<unknown>((resolve, reject) => session.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res))));
+  await post('Profiler.enable');
+  await post('Profiler.setSamplingInterval', { interval: 500 });
+  await post('Profiler.start');
+  return {
+    stop: async () => {
+      const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+      session.disconnect();
+      return JSON.stringify(profile);
+    },
+  };
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { objects: { type: 'string' }, runs: { type: 'string' }, json: { type: 'boolean' }, 'no-watch-list': { type: 'boolean' }, 'sim-child': { type: 'string' } },
+    options: { objects: { type: 'string' }, runs: { type: 'string' }, json: { type: 'boolean' }, 'profile-warm': { type: 'string' }, 'no-watch-list': { type: 'boolean' }, 'sim-child': { type: 'string' } },
   });
   const watchList = !values['no-watch-list'];
   if (values['sim-child'] !== undefined) return simChild(Number(values['sim-child']), watchList);
@@ -201,11 +222,13 @@ async function main(): Promise<void> {
       const cold = (await request<{ counts: RequestCounts }>(sim, 'requests', { since: coldMark })).counts;
 
       // warm
+      const profile = values['profile-warm'] !== undefined && run === runs ? await startProfile() : undefined;
       const warmMark = Date.now();
       t0 = performance.now();
       app = await startApp({ config });
       await waitFor(() => complete(app, catalogObjects), 'the warm restart', 900_000);
       const warmMs = performance.now() - t0;
+      if (profile) writeFileSync(values['profile-warm']!, await profile.stop());
       const relisted = app.catalog.sync(info.name)!.status().reflectors.filter((r) => r.relists > 0 || (r.initialSyncMs ?? 0) > 0).length;
       await app.close();
       const warm = (await request<{ counts: RequestCounts }>(sim, 'requests', { since: warmMark })).counts;

@@ -119,7 +119,7 @@ async function watchDirect(params: { clusters: Array<FanoutCluster & { resourceV
 
 /** Compares what the subscribers (and the direct watches) received in the window with what the simulators committed. */
 function eventResults(params: EventWindowRequest): { subscribers: EventResults; direct: EventResults } {
-  return { subscribers: account(subscribers, params), direct: account(directWatches, params) };
+  return { subscribers: account(subscribers, params, directWatches), direct: account(directWatches, params) };
 }
 
 /** Distinct window events each subscriber and each direct watch has so far (to wait until delivery completes). */

@@ -42,9 +42,22 @@ export function countInWindow(receivers: readonly Receiver[], windows: EventWind
 /**
  * Compares what each receiver got in the window with what its cluster
  * committed: every Pod change in the window must arrive exactly once;
- * latency samples are the stamping writes (receipt - stamp).
+ * latency samples are the stamping writes (receipt - stamp). With
+ * `reference` (receivers of the same clusters, e.g. plain watches on the
+ * apiservers), `overReference` pairs each event with the reference's
+ * receipt of the same (cluster, resourceVersion): what this path adds to
+ * that one event, free of the simulator's own delay that both share.
  */
-export function account(receivers: readonly Receiver[], params: EventWindowRequest): EventResults {
+export function account(receivers: readonly Receiver[], params: EventWindowRequest, reference?: readonly Receiver[]): EventResults {
+  const referenceAt = new Map<string, Map<number, number>>();
+  for (const r of reference ?? []) {
+    let m = referenceAt.get(r.cluster);
+    if (!m) referenceAt.set(r.cluster, (m = new Map()));
+    const rvs = r.rvs.values();
+    const at = r.receivedAt.values();
+    for (let i = 0; i < rvs.length; i++) if (!m.has(rvs[i])) m.set(rvs[i], at[i]);
+  }
+  const added = new SampleBuffer();
   const stamped = new Map<string, Map<number, number>>();
   for (const [cluster, rvs] of Object.entries(params.stampedRvs)) {
     const at = params.stampedAt[cluster];
@@ -71,6 +84,8 @@ export function account(receivers: readonly Receiver[], params: EventWindowReque
         continue;
       }
       seen.add(rv);
+      const refAt = referenceAt.get(r.cluster)?.get(rv);
+      if (refAt !== undefined) added.push(at[i] - refAt);
       const simStamp = stamps.get(rv);
       if (simStamp !== undefined) {
         latencies.push(at[i] - simStamp);
@@ -97,6 +112,7 @@ export function account(receivers: readonly Receiver[], params: EventWindowReque
     errors: out.errors,
     firstError,
     latency: summarize(latencies.values()),
+    overReference: reference === undefined ? undefined : summarize(added.values()),
     stampMismatches: out.stampMismatches,
   };
 }

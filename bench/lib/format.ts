@@ -9,6 +9,7 @@ export function int(n: number): string {
 /** Milliseconds with a precision that suits the magnitude: 0.42 ms, 3.1 ms, 250 ms, 4.2 s. */
 export function ms(x: number): string {
   if (!Number.isFinite(x)) return 'n/a';
+  if (x < 0) return `-${ms(-x)}`;
   if (x >= 10_000) return `${(x / 1000).toFixed(1)} s`;
   if (x >= 1_000) return `${(x / 1000).toFixed(2)} s`;
   if (x >= 100) return `${x.toFixed(0)} ms`;

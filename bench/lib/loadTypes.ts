@@ -36,6 +36,8 @@ export interface EventResults {
   firstError: string | undefined;
   /** Client receipt minus the write's changed-at stamp, ms (1 ms resolution: the stamp is epoch ms). */
   latency: Summary;
+  /** Per event: receipt here minus the reference receiver's receipt of the same (cluster, resourceVersion), ms; when a reference was given. */
+  overReference?: Summary;
   /** Events whose changed-at annotation differs from what the simulator stamped at that resourceVersion (should be 0). */
   stampMismatches: number;
 }
