@@ -131,7 +131,7 @@ export class ClusterConnection implements KubeClient {
         const prepared = await this.prepare(deadline.signal);
         const res = await dispatchWithSignal(
           prepared.dispatcher,
-          { origin: this.baseUrl().origin, path: this.fullPath(req.path, req.query), method: 'GET', headers: { ...prepared.headers, ...(req.headers ?? {}) } },
+          { origin: this.baseUrl().origin, path: this.fullPath(req.path, req.query), method: 'GET', headers: withHeaders(prepared.headers, req.headers) },
           deadline.signal,
         );
         if (res.statusCode >= 200 && res.statusCode < 300) {
@@ -240,8 +240,8 @@ export class ClusterConnection implements KubeClient {
   }
 
   private async send(prepared: Prepared, req: KubeRequest, method: string, signal: AbortSignal): Promise<KubeResponse> {
-    const headers: Record<string, string> = { 'accept-encoding': 'gzip', ...prepared.headers, ...(req.headers ?? {}) };
-    if (req.body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
+    const headers = withHeaders({ 'accept-encoding': 'gzip', ...prepared.headers }, req.headers);
+    if (req.body !== undefined && headers['content-type'] === undefined) headers['content-type'] = 'application/json';
     const res = await dispatchWithSignal(
       prepared.dispatcher,
       { origin: this.baseUrl().origin, path: this.fullPath(req.path, req.query), method: method as Dispatcher.HttpMethod, headers, ...(req.body !== undefined ? { body: req.body } : {}) },
@@ -434,4 +434,16 @@ export function unauthorizedReason(credential: CredentialKind, clientCert?: Buff
       return 'unauthorized: the client certificate was rejected';
     }
   }
+}
+
+/**
+ * `base` (lower-case names) overridden by the caller's `extra`, matched
+ * case-insensitively: a caller's `Accept` replaces the default `accept`
+ * instead of being sent beside it (two Accept headers reach the server
+ * joined, default first, and the server answers the default).
+ */
+function withHeaders(base: Record<string, string>, extra: Record<string, string> | undefined): Record<string, string> {
+  const out = { ...base };
+  for (const [k, v] of Object.entries(extra ?? {})) out[k.toLowerCase()] = v;
+  return out;
 }

@@ -9,6 +9,7 @@ import { ClusterConnection } from '../../src/clusters/connection.js';
 import { KubeApiError } from '../../src/clusters/kubeClient.js';
 import { parseClusterSpec } from '../../src/config/index.js';
 import { KubeatlasError } from '../../src/util/errors.js';
+import { discoverKinds } from '../../src/watch/kindDiscovery.js';
 import { freePort } from '../helpers/ports.js';
 import { captureLogs } from './helpers/captureLogs.js';
 import { waitFor } from './helpers/waitFor.js';
@@ -78,6 +79,15 @@ describe('ClusterConnection auth methods', () => {
     expect(await c.probe()).toEqual({ ok: true, version: 'v1.28.7' });
     expect(usersSince(i)).toEqual(['200 sim-admin', '200 sim-admin']);
     expect(c.server).toBe(api.url);
+  });
+
+  it("a caller's Accept replaces the default one: discovery reads the aggregated documents in two requests", async () => {
+    const c = connect({ authMethod: 'TOKEN', server: api.url, token: api.adminToken, tls: { caData: api.ca.certPem } });
+    const i = api.requests().length;
+    const d = await discoverKinds(c);
+    expect(d.aggregated).toBe(true);
+    expect(api.requests().slice(i).map((r) => `${r.status} ${r.path}`).sort()).toEqual(['200 /api', '200 /apis']);
+    expect(d.kinds.map((k) => k.kind)).toEqual(expect.arrayContaining(['Pod', 'Deployment', 'Ingress']));
   });
 
   it('KUBECONFIG file with a chosen context, and inline kubeconfig with its current-context', async () => {
