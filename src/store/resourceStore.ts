@@ -56,6 +56,14 @@ export interface StoreSinkOptions extends SinkOptions {
 
 const log = logger('store');
 
+/** `replaceSeen` of a replace that began on an empty collection: remembers nothing, endReplace drops nothing. */
+class NothingToDrop extends Set<number> {
+  override add(): this {
+    return this;
+  }
+}
+const NOTHING_TO_DROP: Set<number> = new NothingToDrop();
+
 /**
  * The catalog's in-memory copy of every watched object of every cluster.
  * Synchronous and single-threaded: every write happens inside a sink call
@@ -217,7 +225,8 @@ export class ResourceStore implements ResourceReader, ResourceWriter, StatsSourc
     const live = () => this.clusters.get(cluster.clusterId) === cluster;
     return {
       beginReplace: () => {
-        if (live()) c.replaceSeen = new Set();
+        // Into an empty collection every record at the end was stored during the replace: nothing to drop, nothing to track.
+        if (live()) c.replaceSeen = c.size === 0 ? NOTHING_TO_DROP : new Set();
       },
       replaceItem: (obj) => {
         if (live()) this.guard(c, 'replaceItem', () => this.upsert(cluster, c, obj, c.replaceOrigin));
@@ -658,7 +667,7 @@ export class ResourceStore implements ResourceReader, ResourceWriter, StatsSourc
   private endReplace(cluster: ClusterState, coll: Collection, resourceVersion: string): void {
     const seen = coll.replaceSeen;
     coll.replaceSeen = undefined;
-    if (seen !== undefined) {
+    if (seen !== undefined && seen !== NOTHING_TO_DROP) {
       const gone: StoredRecord[] = [];
       for (const r of coll.records()) if (!seen.has(r.id)) gone.push(r);
       for (const r of gone) this.removeRecord(cluster, coll, r, coll.replaceOrigin, undefined);
