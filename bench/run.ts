@@ -48,6 +48,7 @@ function describeParams(p: BenchParams): string {
     `rates(E)=${p.eventRates.join(',')}/s`,
     `subscribers(S)=${p.subscribers.join(',')}`,
     `transports=${p.transports.join(',')}`,
+    `stalled=${p.stalled}`,
     `event-seconds=${p.eventSeconds}`,
     `query-seconds=${p.querySeconds}`,
     `concurrency=${p.queryConcurrency}`,

@@ -4,7 +4,7 @@
  * bus), in a controlled setting: one simulated cluster and kubeatlas in this
  * process, the subscribers in a child process.
  *
- *   npx tsx bench/subscriptionFanout.ts [--transport sse|ws] [--subscribers 200] [--pods 1000]
+ *   npx tsx bench/subscriptionFanout.ts [--transport sse|ws] [--subscribers 200] [--pods 1000] [--stalled K]
  *
  * S subscribers (SSE requests, or graphql-ws clients on a connection each)
  * follow `resourceEvents(filter: {kinds: ["Pod"]}) { type clusterId resource
@@ -15,7 +15,16 @@
  * received, ms to create the pods, ms until every subscriber had every event
  * (no event for 1 s), and the CPU time of this process over that interval
  * (kubeatlas + simulator; the simulator's share is the same for any S or
- * transport). Compare runs on one machine, one commit against another.
+ * transport), and the latency of each pod's ADDED at the subscribers (from
+ * the creation stamp in its annotations; p50/p99/max over all subscribers).
+ * `--pace-ms` is the pause after every 20 pods (default 20: ~1 000/s, which
+ * saturates the process at S = 200; 100 gives ~200 pods/s, below saturation,
+ * where latency means something).
+ * Compare runs on one machine, one commit against another.
+ * With `--stalled K`, K more subscribers of every pod event with the whole
+ * object stop reading once served (bench/lib/stalledSubscriber.ts); the line
+ * then also tells how many kubeatlas cut off (queue full) — compare with
+ * K = 0 to see what a stalled client costs the others.
  */
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -23,6 +32,8 @@ import { parseArgs } from 'node:util';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { startTestApp } from '../test/helpers/app.js';
+import { tallies } from '../src/events/metrics.js';
+import { openStalledSubscriber, type StalledSubscriber } from './lib/stalledSubscriber.js';
 
 const QUERY = `subscription($f: ResourceFilter) { resourceEvents(filter: $f) { type clusterId resource { resourceVersion annotations } } }`;
 const VARIABLES = { f: { kinds: ['Pod'] } };
@@ -32,24 +43,39 @@ const { values } = parseArgs({
     transport: { type: 'string', default: 'sse' },
     subscribers: { type: 'string', default: '200' },
     pods: { type: 'string', default: '1000' },
+    stalled: { type: 'string', default: '0' },
+    'pace-ms': { type: 'string', default: '20' },
     client: { type: 'string' },
   },
 });
 const transport = values.transport === 'ws' ? 'ws' : 'sse';
 const S = Number(values.subscribers);
 const N = Number(values.pods);
+const K = Number(values.stalled);
+const PACE_MS = Number(values['pace-ms']);
 
 if (values.client) await runClients(values.client);
 else await runServer();
 
-/** Child: opens the subscriptions and reports the fewest and most events received, every 100 ms. */
+/** Child: opens the subscriptions and reports the fewest and most events received, every 100 ms, and ADDED latencies at the end. */
 async function runClients(url: string): Promise<void> {
   const counts = new Array<number>(S).fill(0);
+  const latencies: number[] = [];
+  const onEvent = (i: number, data: string) => {
+    counts[i]++;
+    const m = /"type":"ADDED".*"createdAt":"(\d+)"/.exec(data);
+    if (m) latencies.push(Date.now() - Number(m[1]));
+  };
+  process.on('SIGUSR2', () => {
+    latencies.sort((a, b) => a - b);
+    const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN;
+    process.stdout.write(`${JSON.stringify({ latency: { samples: latencies.length, p50: q(0.5), p99: q(0.99), max: latencies[latencies.length - 1] ?? NaN } })}\n`);
+  });
   for (let i = 0; i < S; i++) {
     if (transport === 'ws') {
       createClient({ url: url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0 }).subscribe(
         { query: QUERY, variables: VARIABLES },
-        { next: () => void counts[i]++, error: (e) => console.error('subscription error', e), complete: () => {} },
+        { next: (v) => onEvent(i, JSON.stringify(v)), error: (e) => console.error('subscription error', e), complete: () => {} },
       );
       continue;
     }
@@ -63,7 +89,7 @@ async function runClients(url: string): Promise<void> {
         buffer += value;
         let end: number;
         while ((end = buffer.indexOf('\n\n')) >= 0) {
-          if (buffer.startsWith('event: next')) counts[i]++;
+          if (buffer.startsWith('event: next')) onEvent(i, buffer.slice(0, end));
           buffer = buffer.slice(end + 2);
         }
       }
@@ -81,18 +107,29 @@ async function runServer(): Promise<void> {
   const self = new URL(import.meta.url).pathname;
   const child = spawn(process.execPath, ['--import', 'tsx', self, '--client', t.url, '--transport', transport, '--subscribers', String(S)], { stdio: ['ignore', 'pipe', 'inherit'] });
   let last = { min: 0, max: 0 };
-  createInterface({ input: child.stdout! }).on('line', (l) => (last = JSON.parse(l) as typeof last));
+  let latency: unknown;
+  createInterface({ input: child.stdout! }).on('line', (l) => {
+    const m = JSON.parse(l) as { min: number; max: number } | { latency: unknown };
+    if ('latency' in m) latency = m.latency;
+    else last = m;
+  });
+  const stalled: StalledSubscriber[] = [];
   try {
     while (t.app.events.stats().subscriptions < S) await sleep(50);
+    for (let k = 0; k < K; k++) {
+      stalled.push(openStalledSubscriber(t.url, transport));
+      await stalled[k].ready;
+    }
     await sleep(500);
+    const slow0 = tallies.resource.slowDisconnects;
     const before = last.max;
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const pad = 'x'.repeat(800);
     for (let k = 0; k < N; k++) {
-      const meta = { name: `fanout-${k}`, namespace: ns, labels: { app: 'fanout' }, annotations: { pad, k: String(k) } };
+      const meta = { name: `fanout-${k}`, namespace: ns, labels: { app: 'fanout' }, annotations: { pad, k: String(k), createdAt: String(Date.now()) } };
       sim.store.create('pods', { apiVersion: 'v1', kind: 'Pod', metadata: meta, spec: { containers: [{ name: 'c', image: 'busybox' }] } });
-      if (k % 20 === 19) await sleep(20);
+      if (k % 20 === 19) await sleep(PACE_MS);
     }
     const producedMs = performance.now() - t0;
     let seen = -1;
@@ -106,6 +143,8 @@ async function runServer(): Promise<void> {
       if (performance.now() - stableSince > 1000) break;
     }
     const cpu = process.cpuUsage(cpu0);
+    child.kill('SIGUSR2');
+    for (let w = 0; latency === undefined && w < 100; w++) await sleep(50);
     console.log(
       JSON.stringify({
         transport,
@@ -115,9 +154,13 @@ async function runServer(): Promise<void> {
         producedMs: Math.round(producedMs),
         deliveredMs: Math.round(stableSince - t0),
         cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+        stalled: K,
+        stalledCutOff: tallies.resource.slowDisconnects - slow0,
+        addedLatencyMs: latency,
       }),
     );
   } finally {
+    for (const s of stalled) s.close();
     child.kill();
     await t.close();
   }

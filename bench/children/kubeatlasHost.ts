@@ -22,6 +22,7 @@ import { loadConfig } from '../../src/config/index.js';
 import { startApp, type App } from '../../src/app.js';
 import { serveRpc, settledMemory } from '../lib/rpcServer.js';
 import { processUsage } from '../lib/usage.js';
+import { tallies } from '../../src/events/metrics.js';
 import type { KubeatlasStats, ReadyReport } from '../lib/kubeatlasTypes.js';
 
 let app: App | undefined;
@@ -113,7 +114,7 @@ function stats(): KubeatlasStats {
       expired += ref.expired;
     }
   }
-  return { objects: a.store.size, edges: r.edges, relationBytes: r.approxBytes, subscriptions: a.events.stats().subscriptions, watchRestarts: restarts, relists, expired };
+  return { objects: a.store.size, edges: r.edges, relationBytes: r.approxBytes, subscriptions: a.events.stats().subscriptions, slowDisconnects: tallies.resource.slowDisconnects, watchRestarts: restarts, relists, expired };
 }
 
 async function close(): Promise<void> {

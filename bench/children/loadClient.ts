@@ -6,7 +6,8 @@
  * - subscribe / watchDirect / eventResults / unsubscribe: S subscribers
  *   over SSE or graphql-ws, subscriber i following the pods of one cluster,
  *   and, as the reference, one plain pod watch per followed apiserver; every
- *   event is kept with its receipt time, and eventResults compares them with
+ *   event is kept with its receipt time (plus, on request, subscribers of
+ *   every pod event that stop reading once served), and eventResults compares them with
  *   the Pod changes the simulators committed (drops, duplicates, latency
  *   from the write's changed-at stamp to the receipt);
  * - questionLoad: a closed loop of the pod question (bench/lib/podQuestion.ts),
@@ -23,6 +24,7 @@ import { CHANGED_AT_ANNOTATION } from '../../src/sim/churn.js';
 import { serveRpc } from '../lib/rpcServer.js';
 import { processUsage } from '../lib/usage.js';
 import { sseSubscribe } from '../lib/sseClient.js';
+import { openStalledSubscriber, type StalledSubscriber } from '../lib/stalledSubscriber.js';
 import { closedLoop } from '../lib/closedLoop.js';
 import { account, countInWindow, newReceiver, recordEvent, type Receiver } from '../lib/eventRecorder.js';
 import { watchPods } from '../lib/watchClient.js';
@@ -37,6 +39,7 @@ const ADD = `mutation($input: AddClusterInput!) { addCluster(input: $input, wait
 const REQUEST_TIMEOUT_MS = 30_000;
 
 let subscribers: Receiver[] = [];
+let stalled: StalledSubscriber[] = [];
 let directWatches: Receiver[] = [];
 const wsClients: Client[] = [];
 let ssePool: Pool | undefined;
@@ -86,6 +89,11 @@ async function subscribe(params: SubscribeRequest): Promise<null> {
     subscribers.push(sub);
   }
   await Promise.all(ready);
+  for (let i = 0; i < (params.stalled ?? 0); i++) {
+    const s = openStalledSubscriber(params.url, params.transport);
+    stalled.push(s);
+    await s.ready;
+  }
   return null;
 }
 
@@ -128,7 +136,8 @@ function receivedInWindow(params: { windows: EventWindowRequest['windows'] }): {
 }
 
 async function unsubscribe(): Promise<null> {
-  for (const s of [...subscribers, ...directWatches]) s.close();
+  for (const s of [...subscribers, ...directWatches, ...stalled]) s.close();
+  stalled = [];
   subscribers = [];
   directWatches = [];
   await Promise.allSettled(wsClients.splice(0).map((c) => c.dispose()));

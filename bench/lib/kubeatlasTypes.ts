@@ -29,6 +29,8 @@ export interface KubeatlasStats {
   edges: number;
   relationBytes: number;
   subscriptions: number;
+  /** Resource-event subscribers disconnected because their queue was full (since start). */
+  slowDisconnects: number;
   /** Summed over every reflector: watches re-opened without a relist, state transfers after the first, 410s seen. */
   watchRestarts: number;
   relists: number;

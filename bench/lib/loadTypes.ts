@@ -6,6 +6,8 @@ export interface SubscribeRequest {
   transport: 'sse' | 'ws';
   /** One entry per subscriber: the cluster whose pods it follows. */
   clusters: string[];
+  /** Extra subscribers of every pod event that stop reading once served (bench/lib/stalledSubscriber.ts). */
+  stalled?: number;
 }
 
 export interface EventWindowRequest {

@@ -20,6 +20,8 @@ export interface BenchParams {
   /** Scenario 3: subscriber counts (S). */
   subscribers: number[];
   transports: Array<'sse' | 'ws'>;
+  /** Scenario 3: subscribers that stop reading, added to every case with more than one subscriber. */
+  stalled: number;
   /** Scenario 3: seconds of churn per case. */
   eventSeconds: number;
   /** Scenario 4: seconds of load per side, concurrent questions in flight. */
@@ -54,6 +56,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --rates E[,E]           scenario 3: churn, changes/s over all clusters (quick 1000; full 1000,5000)
   --subscribers S[,S]     scenario 3: subscriber counts (quick 1,50; full 1,200)
   --transports T[,T]      scenario 3: sse, ws (default both)
+  --stalled N             scenario 3: subscribers that stop reading, added when S > 1 (default 1)
   --event-seconds S       scenario 3: seconds of churn per case (quick 5, full 10)
   --query-seconds S       scenario 4: seconds of load per side (quick 5, full 15)
   --concurrency K         scenario 4: questions in flight (default 8)
@@ -105,6 +108,7 @@ export function parseParams(argv: string[]): BenchParams | undefined {
         rates: { type: 'string' },
         subscribers: { type: 'string' },
         transports: { type: 'string' },
+        stalled: { type: 'string' },
         'event-seconds': { type: 'string' },
         'query-seconds': { type: 'string' },
         concurrency: { type: 'string' },
@@ -146,6 +150,7 @@ export function parseParams(argv: string[]): BenchParams | undefined {
     eventRates: ints('rates', values.rates, quick ? [1_000] : [1_000, 5_000], 1, 100_000),
     subscribers: ints('subscribers', values.subscribers, quick ? [1, 50] : [1, 200], 1, 2_000),
     transports: [...new Set(transports)] as Array<'sse' | 'ws'>,
+    stalled: int('stalled', values.stalled, 1, 0, 100),
     eventSeconds: int('event-seconds', values['event-seconds'], quick ? 5 : 10, 1, 600),
     querySeconds: int('query-seconds', values['query-seconds'], quick ? 5 : 15, 1, 600),
     queryConcurrency: int('concurrency', values.concurrency, 8, 1, 1_000),

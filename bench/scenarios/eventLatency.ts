@@ -11,7 +11,10 @@ import type { BenchContext, Scenario, ScenarioOutcome } from './types.js';
  * For each churn rate E (changes/s over all clusters), subscriber count S
  * and transport (SSE, graphql-ws): S subscribers in the load-client process,
  * subscriber i following `resourceEvents(filter: {kinds: [Pod], clusters:
- * [cluster i mod C]})` and selecting the resourceVersion and annotations.
+ * [cluster i mod C]})` and selecting the resourceVersion and annotations;
+ * with S > 1, `--stalled` more subscribers (default 1) of every pod event
+ * that stop reading once served: kubeatlas must cut them off while the S
+ * others stay within ADDED_P99_TARGET_MS, its heap (after GC) bounded.
  * Then the simulators churn at E for the configured seconds. Afterwards:
  * - expected, per subscriber: the Pod changes its cluster committed between
  *   the resourceVersion marks taken just before the churn started and just
@@ -30,6 +33,13 @@ import type { BenchContext, Scenario, ScenarioOutcome } from './types.js';
  */
 
 const DELIVERY_TIMEOUT_MS = 30_000;
+/**
+ * The bench target: per event, kubeatlas delivers at most this long after a
+ * plain watch of the same apiserver sees it, at p99 (the `overReference`
+ * figure), with 200 subscribers at 1 000 changes/s and a stalled subscriber
+ * beside them. Printed as "within" or "over" target in every case.
+ */
+export const ADDED_P99_TARGET_MS = 300;
 
 interface EventCase {
   rate: number;
@@ -49,6 +59,14 @@ interface EventCase {
   /** CPU time / wall time of each side over the case; kubeatlasWaiting: its main thread's wait for a CPU / wall time. */
   cores: { kubeatlas: number; kubeatlasWaiting: number; simulators: number; loadClient: number };
   deliveryWaitMs: number;
+  /**
+   * The subscribers that stopped reading (none with S = 1): how many; slow
+   * disconnects (queue full: LIMIT_EXCEEDED queued after what it holds) during
+   * the case; how many were no longer registered at its end (a stalled SSE
+   * client's connection is closed by the stall timeout, 30 s by default);
+   * kubeatlas heap after GC before and after.
+   */
+  stalled: { opened: number; slowDisconnects: number; released: number; heapMbBefore: number; heapMbAfter: number };
   /** kubeatlas's reflectors during the case: watches re-opened, relists (a relist merges the changes it skipped), 410s. */
   reflectors: { watchRestarts: number; relists: number; expired: number };
 }
@@ -74,13 +92,15 @@ async function usageAll(env: FleetEnv): Promise<{ at: number; k: ProcessUsage; s
 async function runCase(ctx: BenchContext, env: FleetEnv, rate: number, subscribers: number, transport: 'sse' | 'ws'): Promise<EventCase> {
   const names = env.sims.clusters.map((c) => c.name);
   const clusters = Array.from({ length: subscribers }, (_, i) => names[i % names.length]);
-  ctx.log(`events: ${rate} changes/s, ${subscribers} ${transport} subscriber(s), ${ctx.params.eventSeconds} s`);
+  const stalled = subscribers > 1 ? ctx.params.stalled : 0;
+  ctx.log(`events: ${rate} changes/s, ${subscribers} ${transport} subscriber(s)${stalled ? ` + ${stalled} stalled` : ''}, ${ctx.params.eventSeconds} s`);
   const followed = env.sims.clusters.filter((c) => clusters.includes(c.name));
   const startRvs = await env.sims.marks();
   try {
     await env.load.call('watchDirect', { clusters: followed.map((c) => ({ name: c.name, url: c.url, token: c.token, caPem: c.caPem, resourceVersion: startRvs[c.name] })) }, 60_000);
-    await env.load.call('subscribe', { url: env.kubeatlas.url, transport, clusters }, 60_000);
-    await waitForSubscriptions(env, subscribers, 30_000);
+    await env.load.call('subscribe', { url: env.kubeatlas.url, transport, clusters, stalled }, 60_000);
+    await waitForSubscriptions(env, subscribers + stalled, 30_000);
+    const heapBefore = (await env.kubeatlas.memory()).heapUsed;
     const r0 = await env.kubeatlas.stats();
     const from = await env.sims.beginTracking();
     const u0 = await usageAll(env);
@@ -111,6 +131,7 @@ async function runCase(ctx: BenchContext, env: FleetEnv, rate: number, subscribe
     const deliveryWaitMs = performance.now() - waitStart;
     const u1 = await usageAll(env);
     const r1 = await env.kubeatlas.stats();
+    const heapAfter = (await env.kubeatlas.memory()).heapUsed;
     const { subscribers: results, direct } = await env.load.call<{ subscribers: EventResults; direct: EventResults }>('eventResults', {
       windows,
       expected,
@@ -132,6 +153,13 @@ async function runCase(ctx: BenchContext, env: FleetEnv, rate: number, subscribe
       direct,
       cores: { kubeatlas: (u1.k.cpuMs - u0.k.cpuMs) / wall, kubeatlasWaiting: (u1.k.runQueueMs - u0.k.runQueueMs) / wall, simulators: simCpu / wall, loadClient: (u1.load.cpuMs - u0.load.cpuMs) / wall },
       deliveryWaitMs,
+      stalled: {
+        opened: stalled,
+        slowDisconnects: r1.slowDisconnects - r0.slowDisconnects,
+        released: Math.max(0, Math.min(stalled, subscribers + stalled - r1.subscriptions)),
+        heapMbBefore: heapBefore / 1048576,
+        heapMbAfter: heapAfter / 1048576,
+      },
       reflectors: { watchRestarts: r1.watchRestarts - r0.watchRestarts, relists: r1.relists - r0.relists, expired: r1.expired - r0.expired },
     };
   } finally {
@@ -164,6 +192,9 @@ function row(c: EventCase): ResultRow {
       ...problemsOf(r),
       // Re-opened watches alone are routine (client-go style 5-10 min watch timeouts); a relist merges the changes it skipped.
       c.reflectors.relists || c.reflectors.expired ? `kubeatlas relisted ${c.reflectors.relists} times (${c.reflectors.expired} x 410, ${c.reflectors.watchRestarts} watches re-opened)` : '',
+      c.stalled.opened
+        ? `stalled subscribers: ${c.stalled.opened}, cut off (queue full) ${c.stalled.slowDisconnects}, released by the end ${c.stalled.released}; heap after GC ${f.int(c.stalled.heapMbBefore)} → ${f.int(c.stalled.heapMbAfter)} MB`
+        : '',
       `CPU ${f.int(c.kubeatlasCpuPerChangeUs)} µs per change (apply + deliver)`,
       `cores busy: kubeatlas ${c.cores.kubeatlas.toFixed(2)} (+${c.cores.kubeatlasWaiting.toFixed(2)} waiting for a CPU), sims ${c.cores.simulators.toFixed(2)}, clients ${c.cores.loadClient.toFixed(2)}`,
     ]
@@ -177,7 +208,7 @@ function row(c: EventCase): ResultRow {
     ratio: [
       `p50 ${f.ratio(l.p50 / d.latency.p50)}, p99 ${f.ratio(l.p99 / d.latency.p99)}`,
       r.overReference
-        ? `per event, kubeatlas's delivery after the direct watch's: p50 ${f.ms(r.overReference.p50)}, p99 ${f.ms(r.overReference.p99)}, max ${f.ms(r.overReference.max)}`
+        ? `per event, kubeatlas's delivery after the direct watch's: p50 ${f.ms(r.overReference.p50)}, p99 ${f.ms(r.overReference.p99)}, max ${f.ms(r.overReference.max)} (${r.overReference.p99 <= ADDED_P99_TARGET_MS ? 'within' : 'over'} the ${ADDED_P99_TARGET_MS} ms p99 target)`
         : `kubeatlas adds p50 ${f.ms(l.p50 - d.latency.p50)}, p99 ${f.ms(l.p99 - d.latency.p99)}`,
     ].join('; '),
   };
