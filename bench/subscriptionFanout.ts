@@ -24,7 +24,8 @@
  * With `--stalled K`, K more subscribers of every pod event with the whole
  * object stop reading once served (bench/lib/stalledSubscriber.ts); the line
  * then also tells how many kubeatlas cut off (queue full) — compare with
- * K = 0 to see what a stalled client costs the others.
+ * K = 0 to see what a stalled client costs the others; `--heavy` makes the
+ * K subscribers keep reading (the cost of their selection alone).
  */
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -45,6 +46,7 @@ const { values } = parseArgs({
     pods: { type: 'string', default: '1000' },
     stalled: { type: 'string', default: '0' },
     'pace-ms': { type: 'string', default: '20' },
+    heavy: { type: 'boolean', default: false },
     client: { type: 'string' },
   },
 });
@@ -117,7 +119,7 @@ async function runServer(): Promise<void> {
   try {
     while (t.app.events.stats().subscriptions < S) await sleep(50);
     for (let k = 0; k < K; k++) {
-      stalled.push(openStalledSubscriber(t.url, transport));
+      stalled.push(openStalledSubscriber(t.url, transport, { reads: values.heavy }));
       await stalled[k].ready;
     }
     await sleep(500);
@@ -155,6 +157,7 @@ async function runServer(): Promise<void> {
         deliveredMs: Math.round(stableSince - t0),
         cpuMs: Math.round((cpu.user + cpu.system) / 1000),
         stalled: K,
+        stalledReads: values.heavy,
         stalledCutOff: tallies.resource.slowDisconnects - slow0,
         addedLatencyMs: latency,
       }),

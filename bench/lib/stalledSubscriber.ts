@@ -18,11 +18,17 @@ export interface StalledSubscriber {
 /** Every pod event with the whole object (a few KB each): enough to fill the socket buffers within a case. */
 const ALL_PODS = `subscription { resourceEvents(filter: { kinds: ["Pod"] }) { type clusterId resource { resourceVersion object } } }`;
 
-export function openStalledSubscriber(url: string, transport: 'sse' | 'ws'): StalledSubscriber {
-  return transport === 'sse' ? stalledSse(url) : stalledWs(url);
+/**
+ * With `{ reads: true }` the same subscriber keeps reading (and discards what
+ * it gets): the control that tells the cost of its selection from the cost of
+ * its stalling.
+ */
+export function openStalledSubscriber(url: string, transport: 'sse' | 'ws', options: { reads?: boolean } = {}): StalledSubscriber {
+  const reads = options.reads === true;
+  return transport === 'sse' ? stalledSse(url, reads) : stalledWs(url, reads);
 }
 
-function stalledSse(url: string): StalledSubscriber {
+function stalledSse(url: string, reads: boolean): StalledSubscriber {
   const u = new URL(url);
   const body = JSON.stringify({ query: ALL_PODS });
   const socket: Socket = connect({ host: u.hostname, port: Number(u.port) });
@@ -34,7 +40,7 @@ function stalledSse(url: string): StalledSubscriber {
       );
     });
     socket.once('data', (chunk: Buffer) => {
-      socket.pause();
+      if (!reads) socket.pause();
       if (!chunk.toString('latin1').startsWith('HTTP/1.1 200')) reject(new Error(`stalled SSE subscriber refused: ${chunk.toString('latin1', 0, 80)}`));
       else resolve();
     });
@@ -44,17 +50,20 @@ function stalledSse(url: string): StalledSubscriber {
   return { ready, close: () => socket.destroy() };
 }
 
-function stalledWs(url: string): StalledSubscriber {
+function stalledWs(url: string, reads: boolean): StalledSubscriber {
   const ws = new WebSocket(url.replace(/^http/, 'ws'), 'graphql-transport-ws');
   ws.on('error', () => {});
   const ready = new Promise<void>((resolve, reject) => {
     ws.once('open', () => ws.send(JSON.stringify({ type: 'connection_init', payload: {} })));
+    let acked = false;
     ws.on('message', (data) => {
+      if (acked) return;
       const m = JSON.parse(String(data)) as { type: string };
       if (m.type === 'connection_ack') {
+        acked = true;
         ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: ALL_PODS } }));
         // ws keeps the socket private; pausing it is what a client that stopped reading looks like to the server
-        (ws as unknown as { _socket: Socket })._socket.pause();
+        if (!reads) (ws as unknown as { _socket: Socket })._socket.pause();
         resolve();
       }
     });
