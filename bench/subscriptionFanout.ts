@@ -55,6 +55,12 @@ const S = Number(values.subscribers);
 const N = Number(values.pods);
 const K = Number(values.stalled);
 const PACE_MS = Number(values['pace-ms']);
+for (const [flag, v] of [['--subscribers', S], ['--pods', N], ['--stalled', K], ['--pace-ms', PACE_MS]] as const) {
+  if (!Number.isInteger(v) || v < 0) {
+    process.stderr.write(`subscriptionFanout: ${flag} must be a whole number >= 0\n`);
+    process.exit(2);
+  }
+}
 
 if (values.client) await runClients(values.client);
 else await runServer();
