@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createSimStore } from '../../src/sim/index.js';
 import type { SimChange, SimStore } from '../../src/sim/types.js';
 import { CHANGED_AT_ANNOTATION, createChurnEngine, startChurn } from '../../src/sim/churn.js';
@@ -76,16 +76,22 @@ describe('churn', () => {
   }, 60_000);
 
   it('is deterministic for a seed (same cluster, same steps, same changes)', () => {
+    // Job names carry the scheduled minute (like the CronJob controller's): both runs read the same clock.
     const run = (): string[] => {
-      const store = seededStore(21, 1500);
-      const log: string[] = [];
-      // Event names end in the clock's nanoseconds, like the apiserver's: compare them without it.
-      const name = (c: SimChange) => (c.kind.kind === 'Event' ? (c.object.metadata.name ?? '').replace(/\.[0-9a-f]{16}$/, '.<time>') : c.object.metadata.name);
-      store.onChange((c) => log.push(`${c.type} ${c.kind.plural} ${c.object.metadata.namespace ?? ''}/${name(c)}`));
-      const engine = createChurnEngine(store, 9);
-      for (let i = 0; i < 300; i++) engine.step();
-      engine.close();
-      return log;
+      vi.useFakeTimers({ toFake: ['Date'], now: Date.parse('2026-01-01T12:00:30Z') });
+      try {
+        const store = seededStore(21, 1500);
+        const log: string[] = [];
+        // Event names end in the clock's nanoseconds, like the apiserver's: compare them without it.
+        const name = (c: SimChange) => (c.kind.kind === 'Event' ? (c.object.metadata.name ?? '').replace(/\.[0-9a-f]{16}$/, '.<time>') : c.object.metadata.name);
+        store.onChange((c) => log.push(`${c.type} ${c.kind.plural} ${c.object.metadata.namespace ?? ''}/${name(c)}`));
+        const engine = createChurnEngine(store, 9);
+        for (let i = 0; i < 300; i++) engine.step();
+        engine.close();
+        return log;
+      } finally {
+        vi.useRealTimers();
+      }
     };
     const a = run();
     const b = run();
