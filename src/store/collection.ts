@@ -17,10 +17,18 @@ export interface ChangeCounts {
  * label index, and the (namespace, name)-ordered list used for paging, which
  * is built on first use (one sort after a bulk load) and maintained
  * incrementally afterwards.
+ *
+ * The label index can be deferred for a bulk load (`deferLabelIndex`) and
+ * then built a namespace at a time (`indexLabelsStep`) while the collection
+ * takes changes: a record is in the index exactly when its namespace has
+ * been indexed. Reading `labels` completes the index first, so a selector
+ * query never sees a partial index.
  */
 export class Collection {
   readonly byNamespace = new Map<string, Map<string, StoredRecord>>();
-  readonly labels = new LabelIndex();
+  private readonly labelIndex = new LabelIndex();
+  /** Label index state: complete; deferred (no record in it); or being built (the namespaces not in it yet). */
+  private labelState: 'complete' | 'deferred' | Set<string> = 'complete';
   private sortedList: SortedRecords<StoredRecord> | undefined;
   private count = 0;
   /** Newest resourceVersion recorded by the reflector. */
@@ -46,6 +54,47 @@ export class Collection {
     return this.count;
   }
 
+  /** The label index, completed now if it is deferred or being built. */
+  get labels(): LabelIndex {
+    if (this.labelState !== 'complete') while (!this.indexLabelsStep());
+    return this.labelIndex;
+  }
+
+  /** Whether the label index holds every record. */
+  get labelsIndexed(): boolean {
+    return this.labelState === 'complete';
+  }
+
+  /** Leaves the label index out of the bulk load about to begin; only on an empty collection (else a no-op). */
+  deferLabelIndex(): void {
+    if (this.count === 0 && this.labelState === 'complete') this.labelState = 'deferred';
+  }
+
+  /**
+   * Indexes the labels of one namespace not in the label index yet.
+   * Returns true when the index is complete (nothing was left, or this was the last).
+   */
+  indexLabelsStep(): boolean {
+    if (this.labelState === 'complete') return true;
+    if (this.labelState === 'deferred') this.labelState = new Set(this.byNamespace.keys());
+    const pending = this.labelState;
+    for (const ns of pending) {
+      pending.delete(ns);
+      const names = this.byNamespace.get(ns);
+      if (names) for (const r of names.values()) this.labelIndex.add(r.id, ns, r.labelSet);
+      break;
+    }
+    if (pending.size > 0) return false;
+    this.labelState = 'complete';
+    return true;
+  }
+
+  /** Whether records of `namespace` are kept in the label index now. */
+  private labelsHeld(namespace: string): boolean {
+    const state = this.labelState;
+    return state === 'complete' || (state !== 'deferred' && !state.has(namespace));
+  }
+
   get(namespace: string, name: string): StoredRecord | undefined {
     return this.byNamespace.get(namespace)?.get(name);
   }
@@ -59,7 +108,7 @@ export class Collection {
     }
     names.set(r.name, r);
     this.count++;
-    this.labels.add(r.id, r.namespace, r.labelSet);
+    if (this.labelsHeld(r.namespace)) this.labelIndex.add(r.id, r.namespace, r.labelSet);
     this.countStatus(r.status, 1);
     this.sortedList?.insert(r);
   }
@@ -67,9 +116,9 @@ export class Collection {
   /** Replaces the record with the same (namespace, name) and id by a newer version. */
   replace(old: StoredRecord, r: StoredRecord): void {
     this.byNamespace.get(r.namespace)!.set(r.name, r);
-    if (old.labelSet !== r.labelSet) {
-      this.labels.remove(old.id, old.namespace, old.labelSet);
-      this.labels.add(r.id, r.namespace, r.labelSet);
+    if (old.labelSet !== r.labelSet && this.labelsHeld(r.namespace)) {
+      this.labelIndex.remove(old.id, old.namespace, old.labelSet);
+      this.labelIndex.add(r.id, r.namespace, r.labelSet);
     }
     if (old.status !== r.status) {
       this.countStatus(old.status, -1);
@@ -84,7 +133,7 @@ export class Collection {
     names.delete(r.name);
     if (names.size === 0) this.byNamespace.delete(r.namespace);
     this.count--;
-    this.labels.remove(r.id, r.namespace, r.labelSet);
+    if (this.labelsHeld(r.namespace)) this.labelIndex.remove(r.id, r.namespace, r.labelSet);
     this.countStatus(r.status, -1);
     this.sortedList?.remove(r.namespace, r.name);
   }

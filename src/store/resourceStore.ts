@@ -7,6 +7,7 @@ import type { LazyRelationFacts } from '../relations/facts.js';
 import { ClusterState } from './clusterState.js';
 import { Collection } from './collection.js';
 import { JsonCodec, KindDictionary, type Base, type Compression } from './jsonCodec.js';
+import { BackgroundLabelIndexer } from './labelIndexer.js';
 import { LabelSetInterner, labelSetKey, type LabelSet } from './labelSets.js';
 import { registerStatsSource, type CollectionStats, type StatsSource } from './metrics.js';
 import { ObjectCache } from './objectCache.js';
@@ -94,6 +95,7 @@ export class ResourceStore implements ResourceReader, ResourceWriter, StatsSourc
   /** Replaced, never mutated, so that an emit in progress keeps its snapshot when a listener (un)subscribes. */
   private listeners: readonly ChangeListener[] = [];
   private readonly labelSets = new LabelSetInterner();
+  private readonly labelIndexer = new BackgroundLabelIndexer();
   private readonly strings = new Map<string, string>();
   private readonly codec: JsonCodec;
   private readonly objects: ObjectCache;
@@ -225,8 +227,11 @@ export class ResourceStore implements ResourceReader, ResourceWriter, StatsSourc
     const live = () => this.clusters.get(cluster.clusterId) === cluster;
     return {
       beginReplace: () => {
-        // Into an empty collection every record at the end was stored during the replace: nothing to drop, nothing to track.
-        if (live()) c.replaceSeen = c.size === 0 ? NOTHING_TO_DROP : new Set();
+        // Into an empty collection every record at the end was stored during the replace: nothing to drop, nothing to track;
+        // its label index is built after the replace, in the background (or by the first selector query).
+        if (!live()) return;
+        c.replaceSeen = c.size === 0 ? NOTHING_TO_DROP : new Set();
+        c.deferLabelIndex();
       },
       replaceItem: (obj) => {
         if (live()) this.guard(c, 'replaceItem', () => this.upsert(cluster, c, obj, c.replaceOrigin));
@@ -239,6 +244,7 @@ export class ResourceStore implements ResourceReader, ResourceWriter, StatsSourc
       },
       abortReplace: () => {
         c.replaceSeen = undefined;
+        this.labelIndexer.schedule(c);
       },
       apply: (type, obj) => {
         if (!live()) return;
@@ -673,6 +679,7 @@ export class ResourceStore implements ResourceReader, ResourceWriter, StatsSourc
       for (const r of gone) this.removeRecord(cluster, coll, r, coll.replaceOrigin, undefined);
     }
     if (typeof resourceVersion === 'string' && resourceVersion !== '') coll.resourceVersion = resourceVersion;
+    this.labelIndexer.schedule(coll);
   }
 
   /**
