@@ -142,8 +142,8 @@ export function decodeRecord(field: string, value: Buffer, namespaced: boolean, 
   }
   let lazyFacts: LazyRelationFacts | undefined;
   if (nl2 - nl - 1 !== 4 || value[nl + 1] !== 0x6e /* n(ull) */) {
-    const text = value.toString('utf8', nl + 1, nl2);
-    lazyFacts = decodeFactsJson.bind(undefined, text);
+    // kept off the JS heap until the graph indexes the record (a copy: the reply buffer is not retained)
+    lazyFacts = decodeFactsBytes.bind(undefined, Buffer.from(value.subarray(nl + 1, nl2)));
   }
   return {
     record: {
@@ -172,9 +172,9 @@ function encodeFacts(f: RelationFacts): Array<string | number> {
   return out;
 }
 
-function decodeFactsJson(text: string): RelationFacts | undefined {
+function decodeFactsBytes(bytes: Buffer): RelationFacts | undefined {
   try {
-    return decodeFacts(JSON.parse(text));
+    return decodeFacts(JSON.parse(bytes.toString('utf8')));
   } catch {
     return undefined;
   }

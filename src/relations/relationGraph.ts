@@ -38,8 +38,8 @@ const MAX_DEPTH = 5;
 const DEFAULT_MAX_NODES = 1000;
 /** Wall time of one background indexing slice: short, so that I/O (watches starting, queries) is served in between. */
 const DEFERRED_SLICE_MS = 4;
-/** Background indexing starts once no snapshot record was queued for this long (the load is over). */
-const DEFERRED_QUIET_MS = 50;
+/** Background indexing starts once no snapshot record was queued for this long (the load is over, the watches have started). */
+const DEFERRED_QUIET_MS = 200;
 const updateFailures = counter({
   name: 'kubeatlas_relation_update_failures_total',
   help: 'Store changes whose relation update threw (the graph skipped them).',
@@ -98,8 +98,12 @@ export class RelationGraph {
   private readonly kindKeys = new WeakMap<KindInfo, string>();
   private readonly unsubscribe: () => void;
   private readonly ownership: OwnershipView;
-  /** Snapshot ADDED events not indexed yet, by record id, in arrival order. */
-  private readonly deferred = new Map<number, ChangeEvent>();
+  /**
+   * Snapshot ADDED records not indexed yet: record id -> the relation facts
+   * that came with it (null: none), in arrival order. Only the facts are
+   * kept (the record is the store's until a change to it settles it first).
+   */
+  private readonly deferred = new Map<number, LazyRelationFacts | null>();
   private drainTimer: NodeJS.Immediate | undefined;
   private quietTimer: NodeJS.Timeout | undefined;
   private lastDeferredAt = 0;
@@ -137,7 +141,7 @@ export class RelationGraph {
 
   /** Indexes every queued snapshot record now (queries call it; also for tests and shutdown). */
   settle(): void {
-    for (const ev of this.deferred.values()) this.onChange(ev, true);
+    for (const [id, facts] of this.deferred) this.indexDeferred(this.reader.getById(id), facts);
     this.deferred.clear();
   }
 
@@ -247,7 +251,7 @@ export class RelationGraph {
    */
   factsOf(record: ResourceRecord): RelationFacts | undefined {
     if (this.reader.getById(record.id) !== record) return undefined;
-    this.settleOne(record.id);
+    this.settleOne(record.id, record);
     const codes: number[] = [];
     const targets: TargetRef[] = [];
     for (let e = this.edges.firstOut(record.id, RULE_LANE); e !== NONE; e = this.edges.nextOut(e)) {
@@ -293,12 +297,13 @@ export class RelationGraph {
     if (!deferredNow) {
       if (ev.origin === 'snapshot' && ev.type === 'ADDED' && ev.object === undefined) {
         this.deferred.delete(ev.record.id);
-        this.deferred.set(ev.record.id, ev);
-        this.lastDeferredAt = Date.now();
+        this.deferred.set(ev.record.id, ev.relationFacts ?? null);
+        this.lastDeferredAt = ev.at;
         this.scheduleDrain();
         return;
       }
-      this.settleOne(ev.record.id);
+      // the queued record is the one this change replaces or removes
+      this.settleOne(ev.record.id, ev.previous ?? ev.record);
     }
     try {
       this.apply(ev.type, ev.record, ev.previous, ev.object, ev.relationFacts);
@@ -335,13 +340,19 @@ export class RelationGraph {
     }
   }
 
-  /** Indexes the queued ADDED of one record, if any (before another change to it). */
-  private settleOne(id: number): void {
+  /** Indexes the queued ADDED of one record, if any (before another change to it); `record` is the record that was queued. */
+  private settleOne(id: number, record: ResourceRecord | undefined): void {
     if (this.deferred.size === 0) return;
-    const ev = this.deferred.get(id);
-    if (ev === undefined) return;
+    const facts = this.deferred.get(id);
+    if (facts === undefined) return;
     this.deferred.delete(id);
-    this.onChange(ev, true);
+    this.indexDeferred(record, facts);
+  }
+
+  /** Indexes a queued snapshot ADDED (as onChange would have). */
+  private indexDeferred(record: ResourceRecord | undefined, facts: LazyRelationFacts | null): void {
+    if (record === undefined) return;
+    this.onChange({ type: 'ADDED', record, previous: undefined, object: undefined, at: 0, origin: 'snapshot', ...(facts !== null ? { relationFacts: facts } : {}) }, true);
   }
 
   /** Waits until no snapshot record was queued for DEFERRED_QUIET_MS, then indexes the queue in slices. */
@@ -360,10 +371,10 @@ export class RelationGraph {
       this.drainTimer = undefined;
       const until = performance.now() + DEFERRED_SLICE_MS;
       let n = 0;
-      for (const [id, ev] of this.deferred) {
+      for (const [id, facts] of this.deferred) {
         if ((++n & 63) === 0 && performance.now() > until) break;
         this.deferred.delete(id);
-        this.onChange(ev, true);
+        this.indexDeferred(this.reader.getById(id), facts);
       }
       if (this.deferred.size > 0) this.scheduleDrain();
     });

@@ -112,7 +112,8 @@ describe('deferred label index', () => {
     sink.endReplace('3001');
     const coll = podCollection(store, 'c1');
     expect(coll.labelsIndexed).toBe(false);
-    for (let i = 0; i < 200 && !coll.labelsIndexed; i++) await new Promise((resolve) => setImmediate(resolve));
+    const deadline = Date.now() + 3000;
+    while (!coll.labelsIndexed && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
     expect(coll.labelsIndexed).toBe(true);
   });
 
