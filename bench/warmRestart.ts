@@ -286,6 +286,7 @@ async function main(): Promise<void> {
       objects: info.objects,
       catalogObjects: results[0].catalogObjects,
       runs,
+      warmRepeats,
       coldSeconds: +(coldMs / 1000).toFixed(3),
       warmSeconds: +(warmMs / 1000).toFixed(3),
       warmToColdRatio: +(warmMs / coldMs).toFixed(3),
