@@ -1,3 +1,4 @@
+import { createSecureContext } from 'node:tls';
 import { Agent, ProxyAgent, type Dispatcher } from 'undici';
 
 /** The TLS side of a connection as client-node's applyToHTTPSOptions describes it. */
@@ -22,7 +23,9 @@ export interface DispatcherOptions {
  * One undici Agent per cluster (keep-alive pool), rebuilt only when the TLS
  * material changes (an exec plugin returning a new client certificate, a
  * rotated CA file). The previous agent is closed gracefully: requests and
- * watches already on it run to their end.
+ * watches already on it run to their end. The agent's connections share
+ * one TLS secure context (CA, client certificate and key parsed once, not
+ * per connection: a cluster opens a connection per watch).
  */
 export class TlsDispatchers {
   private current: { material: TlsMaterial; agent: Agent | ProxyAgent } | undefined;
@@ -34,10 +37,13 @@ export class TlsDispatchers {
     if (this.closed) throw new Error('dispatcher closed');
     const cur = this.current;
     if (cur && sameMaterial(cur.material, material)) return cur.agent;
-    const tls = {
+    const secureContext = createSecureContext({
       ...(material.ca ? { ca: material.ca } : {}),
       ...(material.cert ? { cert: material.cert } : {}),
       ...(material.key ? { key: material.key } : {}),
+    });
+    const tls = {
+      secureContext,
       rejectUnauthorized: material.rejectUnauthorized,
       ...(material.servername ? { servername: material.servername } : {}),
       timeout: this.opts.connectTimeoutMs,
