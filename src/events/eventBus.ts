@@ -3,7 +3,7 @@ import type { ChangeEvent, CompiledFilter } from '../store/types.js';
 import { KubeatlasError } from '../util/errors.js';
 import { logger } from '../util/logger.js';
 import { CursorCodec, decodeCursor, newEpoch } from './cursor.js';
-import { EventHistory } from './eventHistory.js';
+import { EventHistory, filterScope } from './eventHistory.js';
 import { eventFor } from './filterTransform.js';
 import { HistoryEntry } from './historyEntry.js';
 import { tallies } from './metrics.js';
@@ -146,7 +146,7 @@ export class EventBus {
   subscribe(filter: CompiledFilter, options: SubscribeOptions = {}): Subscription<BusEvent> {
     if (this.isClosed) throw new KubeatlasError('INTERNAL', 'The event bus is shut down.');
     const queueSize = resolveQueueSize(options.queueSize, this.defaultQueueSize, this.maxQueueSize);
-    const position = options.since === undefined ? this.history.lastSeq : this.positionOf(options.since);
+    const position = options.since === undefined ? this.history.lastSeq : this.positionOf(options.since, filter);
     if (this.all.size >= this.maxSubscriptions) {
       throw new KubeatlasError('LIMIT_EXCEEDED', `Too many event subscriptions on this server (limit ${this.maxSubscriptions}); try again later.`, {
         limit: this.maxSubscriptions,
@@ -233,7 +233,13 @@ export class EventBus {
     }
   };
 
-  private positionOf(since: string): number {
+  /**
+   * The seq to replay after for `since`. A cursor older than the history is
+   * still good when nothing the filter could match (by cluster, kind and
+   * namespace) has left the history since: a quiet, narrow subscription
+   * resumes without a relist.
+   */
+  private positionOf(since: string, filter: CompiledFilter): number {
     const pos = decodeCursor(since);
     if (!pos) throw resync('malformed', 'The resume cursor is not valid; list the resources again and subscribe without `since` or with a fresh cursor.');
     if (pos.epoch !== this.epoch) {
@@ -244,11 +250,16 @@ export class EventBus {
     }
     this.history.prune(this.now());
     if (pos.seq > this.history.lastSeq) throw resync('ahead', 'The resume cursor is ahead of this server\'s events; list the resources again and subscribe with a fresh cursor.');
-    if (pos.seq < this.history.firstSeq - 1) {
-      throw resync(
-        'expired',
-        `The resume cursor is older than the retained event history (at most ${this.limits.historySize} events / ${Math.round(this.limits.historyMaxAgeMs / 1000)} s); list the resources again and subscribe with a fresh cursor.`,
-      );
+    const oldest = this.history.firstSeq - 1;
+    if (pos.seq < oldest) {
+      if (this.history.lostSince(pos.seq, filterScope(filter))) {
+        throw resync(
+          'expired',
+          `The resume cursor is older than the retained event history (at most ${this.limits.historySize} events / ${Math.round(this.limits.historyMaxAgeMs / 1000)} s) and events this subscription could match have left it since; list the resources again and subscribe with a fresh cursor.`,
+        );
+      }
+      // nothing it could match left the history after the cursor: replay what is retained
+      return oldest;
     }
     return pos.seq;
   }

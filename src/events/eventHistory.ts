@@ -1,3 +1,5 @@
+import { kindKeyOf } from '../store/filter.js';
+import type { CompiledFilter } from '../store/types.js';
 import { BoundedQueue } from './boundedQueue.js';
 import type { HistoryEntry } from './historyEntry.js';
 import { historyTally } from './metrics.js';
@@ -11,6 +13,26 @@ export interface HistoryLimits {
   maxBytes: number;
 }
 
+/** Most (cluster, kind, namespace) scopes whose last evicted seq is remembered; beyond that the oldest are forgotten. */
+export const MAX_EVICTED_SCOPES = 20_000;
+
+/** Where an evicted change happened, and the newest evicted seq there. */
+interface EvictedScope {
+  readonly clusterId: string;
+  readonly kindKey: string;
+  readonly namespace: string;
+  seq: number;
+}
+
+/** Whether a subscriber's filter can match objects of a (cluster, kindKey, namespace) scope. */
+export type ScopeTest = (clusterId: string, kindKey: string, namespace: string) => boolean;
+
+/** The (cluster, kind, namespace) part of a filter as a scope test (what else it asks is ignored: conservative). */
+export function filterScope(filter: CompiledFilter): ScopeTest {
+  return (clusterId, kindKey, namespace) =>
+    (filter.clusters === undefined || filter.clusters.has(clusterId)) && (filter.kindKeys === undefined || filter.kindKeys.has(kindKey)) && (filter.namespaces === undefined || filter.namespaces.has(namespace));
+}
+
 /**
  * The recent changes, in sequence order, for resuming subscribers. Bounded
  * by count, by age and by estimated record bytes, whichever bites first;
@@ -19,11 +41,22 @@ export interface HistoryLimits {
  *
  * Invariant: the retained entries have consecutive seqs `firstSeq .. lastSeq`
  * (empty when `firstSeq === lastSeq + 1`).
+ *
+ * What leaves the history is remembered coarsely: per (cluster, kind,
+ * namespace) scope, the newest seq dropped there (at most
+ * MAX_EVICTED_SCOPES scopes; older ones fold into one floor seq that
+ * counts as a drop in every scope). `lostSince` answers from it whether a
+ * subscriber resuming after a seq older than the history could have missed
+ * an event: never "no" when it could have.
  */
 export class EventHistory {
   private readonly entries: BoundedQueue<HistoryEntry>;
   private nextSeq = 1;
   private heldBytes = 0;
+  /** Scope key -> newest dropped seq there; in order of that seq (oldest first). */
+  private readonly evicted = new Map<string, EvictedScope>();
+  /** Every seq up to this one may have been dropped in any scope. */
+  private evictedFloor = 0;
 
   constructor(private readonly limits: HistoryLimits) {
     this.entries = new BoundedQueue<HistoryEntry>(limits.maxEvents);
@@ -56,7 +89,10 @@ export class EventHistory {
   append(entry: HistoryEntry, now: number): void {
     if (entry.seq !== this.nextSeq) throw new RangeError(`history expected seq ${this.nextSeq}, got ${entry.seq}`);
     this.nextSeq++;
-    if (this.limits.maxEvents === 0) return;
+    if (this.limits.maxEvents === 0) {
+      this.noteDropped(entry);
+      return;
+    }
     if (this.entries.isFull()) this.dropOldest();
     const bytes = entry.bytes;
     this.entries.push(entry);
@@ -79,14 +115,49 @@ export class EventHistory {
     return head ? this.entries.at(seq - head.seq) : undefined;
   }
 
+  /**
+   * Whether a change with seq > `after` that `inScope` accepts has left the
+   * history (so a subscriber resuming after `after` would miss it).
+   * Conservative: a scope forgotten past MAX_EVICTED_SCOPES counts as a drop
+   * everywhere.
+   */
+  lostSince(after: number, inScope: ScopeTest): boolean {
+    if (after < this.evictedFloor) return true;
+    for (const s of this.evicted.values()) if (s.seq > after && inScope(s.clusterId, s.kindKey, s.namespace)) return true;
+    return false;
+  }
+
   /** Drops everything (the seq counter keeps going). */
   clear(): void {
     while (this.entries.length > 0) this.dropOldest();
   }
 
+  private noteDropped(e: HistoryEntry): void {
+    const r = e.record;
+    const kindKey = kindKeyOf(r);
+    const key = `${r.clusterId}\u0000${kindKey}\u0000${r.namespace}`;
+    const known = this.evicted.get(key);
+    if (known) {
+      // re-insert: the map stays ordered by seq
+      this.evicted.delete(key);
+      known.seq = e.seq;
+      this.evicted.set(key, known);
+    } else {
+      this.evicted.set(key, { clusterId: r.clusterId, kindKey, namespace: r.namespace, seq: e.seq });
+      if (this.evicted.size > MAX_EVICTED_SCOPES) {
+        for (const [k, oldest] of this.evicted) {
+          this.evicted.delete(k);
+          this.evictedFloor = Math.max(this.evictedFloor, oldest.seq);
+          break;
+        }
+      }
+    }
+  }
+
   private dropOldest(): void {
     const e = this.entries.shift();
     if (!e) return;
+    this.noteDropped(e);
     const bytes = e.bytes;
     this.heldBytes -= bytes;
     historyTally.events--;

@@ -1,6 +1,6 @@
 import type { CompiledFilter } from '../store/types.js';
 import { KubeatlasError } from '../util/errors.js';
-import type { EventHistory } from './eventHistory.js';
+import { filterScope, type EventHistory } from './eventHistory.js';
 import { eventFor } from './filterTransform.js';
 import { QueueSubscription, type QueueSubscriptionOptions } from './queueSubscription.js';
 import type { BusEvent, RecordMatcher } from './types.js';
@@ -78,6 +78,11 @@ export class ResourceSubscription extends QueueSubscription<BusEvent> {
       }
       const entry = history.get(this.position + 1);
       if (!entry) {
+        if (this.position < history.firstSeq - 1 && !history.lostSince(this.position, filterScope(this.filter))) {
+          // what left the history meanwhile could not match this subscription
+          this.position = history.firstSeq - 1;
+          continue;
+        }
         this.fail(
           new KubeatlasError(
             'RESYNC_REQUIRED',

@@ -2,6 +2,7 @@ import { setImmediate as tick } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeCursor } from '../../src/events/cursor.js';
 import { EventBus } from '../../src/events/eventBus.js';
+import { MAX_EVICTED_SCOPES } from '../../src/events/eventHistory.js';
 import type { BusEvent, Subscription } from '../../src/events/types.js';
 import { KubeatlasError } from '../../src/util/errors.js';
 import { POD, createCatalog, filterOf, pod, type TestCatalog } from './support/catalog.js';
@@ -168,6 +169,72 @@ describe('EventBus resume with since', () => {
     // ahead of what this bus issued
     expectResync(() => bus.subscribe(filterOf(), { since: encodeCursor(bus.epoch, 21) }), 'ahead');
     expect(bus.stats().subscriptions).toBe(0);
+  });
+
+  it('a quiet, narrow subscription resumes from a cursor older than the history when nothing it could match left it', async () => {
+    const catalog = createCatalog();
+    const bus = new EventBus(catalog.store, { historySize: 10 });
+    buses.push(bus);
+    catalog.apply('c1', POD, 'ADDED', pod('pay-1', { namespace: 'payments' }));
+    const quiet = bus.headCursor; // the payments subscriber's last event
+    for (let i = 0; i < 40; i++) catalog.apply('c1', POD, 'ADDED', pod(`busy-${i}`, { namespace: 'busy' }));
+    // the history holds busy-30..39 only; nothing of payments left it after `quiet`
+    const payments = bus.subscribe(filterOf({ namespaces: ['payments'] }), { since: quiet });
+    catalog.apply('c1', POD, 'ADDED', pod('pay-2', { namespace: 'payments' }));
+    expect((await take(payments, 1)).map((e) => e.record.name)).toEqual(['pay-2']);
+    payments.close();
+    // a filter that could have matched what left (all namespaces, or busy) must relist
+    expectResync(() => bus.subscribe(filterOf(), { since: quiet }), 'expired');
+    expectResync(() => bus.subscribe(filterOf({ namespaces: ['busy', 'payments'] }), { since: quiet }), 'expired');
+    // other clusters and kinds are other scopes
+    const elsewhere = bus.subscribe(filterOf({ clusters: ['c2'] }), { since: quiet });
+    elsewhere.close();
+    const configMaps = bus.subscribe(filterOf({ kinds: ['ConfigMap'] }), { since: quiet });
+    configMaps.close();
+    // once a payments event has left the history too, the old cursor is refused for payments
+    for (let i = 0; i < 15; i++) catalog.apply('c1', POD, 'ADDED', pod(`busy-more-${i}`, { namespace: 'busy' }));
+    expectResync(() => bus.subscribe(filterOf({ namespaces: ['payments'] }), { since: quiet }), 'expired');
+  });
+
+  it('past MAX_EVICTED_SCOPES scopes the oldest are forgotten conservatively (a cursor before them must relist)', () => {
+    const catalog = createCatalog();
+    const bus = new EventBus(catalog.store, { historySize: 1 });
+    buses.push(bus);
+    const start = bus.headCursor;
+    catalog.apply('c1', POD, 'ADDED', pod('first', { namespace: 'ns-first' }));
+    for (let i = 0; i <= MAX_EVICTED_SCOPES; i++) catalog.apply('c1', POD, 'ADDED', pod(`p${i}`, { namespace: `ns-${i}` }));
+    // "quiet" never had an event, but the scope of ns-first was forgotten: no proof it was not quiet's
+    expectResync(() => bus.subscribe(filterOf({ namespaces: ['quiet'] }), { since: start }), 'expired');
+    // a cursor after the forgotten drops is judged by scope again
+    const later = encodeCursor(bus.epoch, 3);
+    bus.subscribe(filterOf({ namespaces: ['quiet'] }), { since: later }).close();
+    expectResync(() => bus.subscribe(filterOf({ namespaces: ['ns-5'] }), { since: later }), 'expired');
+  });
+
+  it('a narrow replay is not ended by other scopes leaving the history meanwhile', async () => {
+    const catalog = createCatalog();
+    const bus = new EventBus(catalog.store, { historySize: 50, queueSize: 5 });
+    buses.push(bus);
+    const since = bus.headCursor;
+    for (let i = 0; i < 20; i++) catalog.apply('c1', POD, 'ADDED', pod(`p${i}`, { namespace: i < 10 ? 'mine' : 'other' }));
+    const sub = bus.subscribe(filterOf({ namespaces: ['mine'] }), { since });
+    expect((await take(sub, 1)).map((e) => e.record.name)).toEqual(['p0']); // p0..p4 queued
+    for (let i = 20; i < 100; i++) catalog.apply('c1', POD, 'ADDED', pod(`p${i}`, { namespace: 'other' })); // p5..p9 of mine pruned
+    expect((await take(sub, 4)).map((e) => e.record.name)).toEqual(['p1', 'p2', 'p3', 'p4']);
+    await expect(sub.next()).rejects.toMatchObject({ code: 'RESYNC_REQUIRED', details: { reason: 'replay-expired' } });
+
+    // mine: q0..q4, then 30 of other, then q5, q6 (37 entries, all retained)
+    const since2 = bus.headCursor;
+    for (let i = 0; i < 5; i++) catalog.apply('c1', POD, 'ADDED', pod(`q${i}`, { namespace: 'mine' }));
+    for (let i = 0; i < 30; i++) catalog.apply('c1', POD, 'ADDED', pod(`o${i}`, { namespace: 'other' }));
+    for (let i = 5; i < 7; i++) catalog.apply('c1', POD, 'ADDED', pod(`q${i}`, { namespace: 'mine' }));
+    const sub2 = bus.subscribe(filterOf({ namespaces: ['mine'] }), { since: since2 });
+    expect((await take(sub2, 1)).map((e) => e.record.name)).toEqual(['q0']); // q0..q4 queued, the replay stopped after q4
+    // 40 more of other: the 27 oldest entries leave (q0..q4 and 22 of other), q5 and q6 stay
+    for (let i = 0; i < 40; i++) catalog.apply('c1', POD, 'ADDED', pod(`r${i}`, { namespace: 'other' }));
+    catalog.apply('c1', POD, 'ADDED', pod('q-live', { namespace: 'mine' }));
+    expect((await take(sub2, 7)).map((e) => e.record.name)).toEqual(['q1', 'q2', 'q3', 'q4', 'q5', 'q6', 'q-live']);
+    sub2.close();
   });
 
   it('ends a replay that falls behind the history with RESYNC_REQUIRED after what it had queued', async () => {
