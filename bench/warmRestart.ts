@@ -131,6 +131,17 @@ async function waitFor(check: () => boolean, what: string, timeoutMs: number): P
   }
 }
 
+/** A numeric flag's value (or its default); anything but a positive integer ends the program with exit 2, naming the flag. */
+function positiveInteger(flag: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isInteger(n) || n < 1) {
+    process.stderr.write(`bench/warmRestart.ts: --${flag} must be a positive integer, got ${JSON.stringify(raw)}\n`);
+    process.exit(2);
+  }
+  return n;
+}
+
 /** A full garbage collection (V8's gc(), made available without --expose-gc). */
 function fullGc(): void {
   setFlagsFromString('--expose-gc');
@@ -157,15 +168,19 @@ async function startProfile(): Promise<{ stop: () => Promise<string> }> {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: { objects: { type: 'string' }, runs: { type: 'string' }, 'warm-repeats': { type: 'string' }, json: { type: 'boolean' }, 'profile-warm': { type: 'string' }, 'no-watch-list': { type: 'boolean' }, 'sim-child': { type: 'string' } },
-  });
+  const options = { objects: { type: 'string' }, runs: { type: 'string' }, 'warm-repeats': { type: 'string' }, json: { type: 'boolean' }, 'profile-warm': { type: 'string' }, 'no-watch-list': { type: 'boolean' }, 'sim-child': { type: 'string' } } as const;
+  let values: ReturnType<typeof parseArgs<{ options: typeof options }>>['values'];
+  try {
+    ({ values } = parseArgs({ options }));
+  } catch (e) {
+    process.stderr.write(`bench/warmRestart.ts: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}\n`);
+    process.exit(2);
+  }
   const watchList = !values['no-watch-list'];
   if (values['sim-child'] !== undefined) return simChild(Number(values['sim-child']), watchList);
-  const objects = Number(values.objects ?? 100_000);
-  const runs = Math.max(1, Number(values.runs ?? 1));
-  const warmRepeats = Number(values['warm-repeats'] ?? 1);
-  if (!Number.isInteger(warmRepeats) || warmRepeats < 1) throw new Error(`--warm-repeats must be a positive integer, got ${values['warm-repeats']}`);
+  const objects = positiveInteger('objects', values.objects, 100_000);
+  const runs = positiveInteger('runs', values.runs, 1);
+  const warmRepeats = positiveInteger('warm-repeats', values['warm-repeats'], 1);
   process.env.KUBEATLAS_LOG_LEVEL ??= 'warn';
   const { startApp } = await import('../src/app.js');
   const { loadConfig } = await import('../src/config/index.js');
