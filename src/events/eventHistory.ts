@@ -13,16 +13,11 @@ export interface HistoryLimits {
   maxBytes: number;
 }
 
-/** Most (cluster, kind, namespace) scopes whose last evicted seq is remembered; beyond that the oldest are forgotten. */
+/** Most (cluster, kind, namespace) scopes whose last evicted seq is remembered; one more folds them all into the floor. */
 export const MAX_EVICTED_SCOPES = 20_000;
 
-/** Where an evicted change happened, and the newest evicted seq there. */
-interface EvictedScope {
-  readonly clusterId: string;
-  readonly kindKey: string;
-  readonly namespace: string;
-  seq: number;
-}
+/** cluster -> kindKey -> namespace -> newest evicted seq there. */
+type EvictedScopes = Map<string, Map<string, Map<string, number>>>;
 
 /** Whether a subscriber's filter can match objects of a (cluster, kindKey, namespace) scope. */
 export type ScopeTest = (clusterId: string, kindKey: string, namespace: string) => boolean;
@@ -44,8 +39,8 @@ export function filterScope(filter: CompiledFilter): ScopeTest {
  *
  * What leaves the history is remembered coarsely: per (cluster, kind,
  * namespace) scope, the newest seq dropped there (at most
- * MAX_EVICTED_SCOPES scopes; older ones fold into one floor seq that
- * counts as a drop in every scope). `lostSince` answers from it whether a
+ * MAX_EVICTED_SCOPES scopes; one more folds them all into one floor seq
+ * that counts as a drop in every scope). `lostSince` answers from it whether a
  * subscriber resuming after a seq older than the history could have missed
  * an event: never "no" when it could have.
  */
@@ -53,8 +48,8 @@ export class EventHistory {
   private readonly entries: BoundedQueue<HistoryEntry>;
   private nextSeq = 1;
   private heldBytes = 0;
-  /** Scope key -> newest dropped seq there; in order of that seq (oldest first). */
-  private readonly evicted = new Map<string, EvictedScope>();
+  private evicted: EvictedScopes = new Map();
+  private evictedScopes = 0;
   /** Every seq up to this one may have been dropped in any scope. */
   private evictedFloor = 0;
 
@@ -123,7 +118,11 @@ export class EventHistory {
    */
   lostSince(after: number, inScope: ScopeTest): boolean {
     if (after < this.evictedFloor) return true;
-    for (const s of this.evicted.values()) if (s.seq > after && inScope(s.clusterId, s.kindKey, s.namespace)) return true;
+    for (const [clusterId, kinds] of this.evicted) {
+      for (const [kindKey, namespaces] of kinds) {
+        for (const [namespace, seq] of namespaces) if (seq > after && inScope(clusterId, kindKey, namespace)) return true;
+      }
+    }
     return false;
   }
 
@@ -134,24 +133,19 @@ export class EventHistory {
 
   private noteDropped(e: HistoryEntry): void {
     const r = e.record;
+    let kinds = this.evicted.get(r.clusterId);
+    if (kinds === undefined) this.evicted.set(r.clusterId, (kinds = new Map()));
     const kindKey = kindKeyOf(r);
-    const key = `${r.clusterId}\u0000${kindKey}\u0000${r.namespace}`;
-    const known = this.evicted.get(key);
-    if (known) {
-      // re-insert: the map stays ordered by seq
-      this.evicted.delete(key);
-      known.seq = e.seq;
-      this.evicted.set(key, known);
-    } else {
-      this.evicted.set(key, { clusterId: r.clusterId, kindKey, namespace: r.namespace, seq: e.seq });
-      if (this.evicted.size > MAX_EVICTED_SCOPES) {
-        for (const [k, oldest] of this.evicted) {
-          this.evicted.delete(k);
-          this.evictedFloor = Math.max(this.evictedFloor, oldest.seq);
-          break;
-        }
-      }
+    let namespaces = kinds.get(kindKey);
+    if (namespaces === undefined) kinds.set(kindKey, (namespaces = new Map()));
+    if (!namespaces.has(r.namespace) && ++this.evictedScopes > MAX_EVICTED_SCOPES) {
+      // too many scopes: everything dropped so far counts as dropped everywhere
+      this.evictedFloor = e.seq;
+      this.evicted = new Map();
+      this.evictedScopes = 0;
+      return;
     }
+    namespaces.set(r.namespace, e.seq);
   }
 
   private dropOldest(): void {

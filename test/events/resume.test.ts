@@ -196,19 +196,25 @@ describe('EventBus resume with since', () => {
     expectResync(() => bus.subscribe(filterOf({ namespaces: ['payments'] }), { since: quiet }), 'expired');
   });
 
-  it('past MAX_EVICTED_SCOPES scopes the oldest are forgotten conservatively (a cursor before them must relist)', () => {
+  it('past MAX_EVICTED_SCOPES scopes everything dropped so far counts as dropped everywhere (conservative)', () => {
     const catalog = createCatalog();
     const bus = new EventBus(catalog.store, { historySize: 1 });
     buses.push(bus);
     const start = bus.headCursor;
     catalog.apply('c1', POD, 'ADDED', pod('first', { namespace: 'ns-first' }));
-    for (let i = 0; i <= MAX_EVICTED_SCOPES; i++) catalog.apply('c1', POD, 'ADDED', pod(`p${i}`, { namespace: `ns-${i}` }));
-    // "quiet" never had an event, but the scope of ns-first was forgotten: no proof it was not quiet's
+    for (let i = 0; i < MAX_EVICTED_SCOPES - 1; i++) catalog.apply('c1', POD, 'ADDED', pod(`p${i}`, { namespace: `ns-${i}` }));
+    // MAX_EVICTED_SCOPES - 1 scopes have dropped an event: still judged by scope
+    bus.subscribe(filterOf({ namespaces: ['quiet'] }), { since: start }).close();
+    expectResync(() => bus.subscribe(filterOf({ namespaces: ['ns-first'] }), { since: start }), 'expired');
+    catalog.apply('c1', POD, 'ADDED', pod('one-more', { namespace: 'ns-one-more' }));
+    catalog.apply('c1', POD, 'ADDED', pod('and-another', { namespace: 'ns-and-another' }));
+    // "quiet" never had an event, but the scopes were folded: no proof any more
     expectResync(() => bus.subscribe(filterOf({ namespaces: ['quiet'] }), { since: start }), 'expired');
-    // a cursor after the forgotten drops is judged by scope again
-    const later = encodeCursor(bus.epoch, 3);
-    bus.subscribe(filterOf({ namespaces: ['quiet'] }), { since: later }).close();
-    expectResync(() => bus.subscribe(filterOf({ namespaces: ['ns-5'] }), { since: later }), 'expired');
+    // after the fold, scopes count again
+    const afterFold = bus.headCursor;
+    for (let i = 0; i < 5; i++) catalog.apply('c1', POD, 'ADDED', pod(`late${i}`, { namespace: 'late' }));
+    bus.subscribe(filterOf({ namespaces: ['quiet'] }), { since: afterFold }).close();
+    expectResync(() => bus.subscribe(filterOf({ namespaces: ['late'] }), { since: afterFold }), 'expired');
   });
 
   it('a narrow replay is not ended by other scopes leaving the history meanwhile', async () => {
