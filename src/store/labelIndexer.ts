@@ -30,11 +30,6 @@ export class BackgroundLabelIndexer {
     this.quiet.unref();
   }
 
-  /** Collections still queued. */
-  get pending(): number {
-    return this.queue.size;
-  }
-
   private run(): void {
     this.scheduled = false;
     const until = performance.now() + SLICE_MS;
