@@ -35,6 +35,7 @@ import WebSocket from 'ws';
 import { startTestApp } from '../test/helpers/app.js';
 import { tallies } from '../src/events/metrics.js';
 import { openStalledSubscriber, type StalledSubscriber } from './lib/stalledSubscriber.js';
+import { integerFlag } from './lib/flags.js';
 
 const QUERY = `subscription($f: ResourceFilter) { resourceEvents(filter: $f) { type clusterId resource { resourceVersion annotations } } }`;
 const VARIABLES = { f: { kinds: ['Pod'] } };
@@ -51,16 +52,10 @@ const { values } = parseArgs({
   },
 });
 const transport = values.transport === 'ws' ? 'ws' : 'sse';
-const S = Number(values.subscribers);
-const N = Number(values.pods);
-const K = Number(values.stalled);
-const PACE_MS = Number(values['pace-ms']);
-for (const [flag, v] of [['--subscribers', S], ['--pods', N], ['--stalled', K], ['--pace-ms', PACE_MS]] as const) {
-  if (!Number.isInteger(v) || v < 0) {
-    process.stderr.write(`subscriptionFanout: ${flag} must be a whole number >= 0\n`);
-    process.exit(2);
-  }
-}
+const S = integerFlag('subscriptionFanout', 'subscribers', values.subscribers, 200, 0);
+const N = integerFlag('subscriptionFanout', 'pods', values.pods, 1000, 0);
+const K = integerFlag('subscriptionFanout', 'stalled', values.stalled, 0, 0);
+const PACE_MS = integerFlag('subscriptionFanout', 'pace-ms', values['pace-ms'], 20, 0);
 
 if (values.client) await runClients(values.client);
 else await runServer();

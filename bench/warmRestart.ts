@@ -37,6 +37,9 @@ import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { stringify } from 'yaml';
+import { integerFlag } from './lib/flags.js';
+
+const PROGRAM = 'bench/warmRestart.ts';
 
 interface SimInfo {
   name: string;
@@ -131,17 +134,6 @@ async function waitFor(check: () => boolean, what: string, timeoutMs: number): P
   }
 }
 
-/** A numeric flag's value (or its default); anything but a positive integer ends the program with exit 2, naming the flag. */
-function positiveInteger(flag: string, raw: string | undefined, fallback: number): number {
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (raw.trim() === '' || !Number.isInteger(n) || n < 1) {
-    process.stderr.write(`bench/warmRestart.ts: --${flag} must be a positive integer, got ${JSON.stringify(raw)}\n`);
-    process.exit(2);
-  }
-  return n;
-}
-
 /** A full garbage collection (V8's gc(), made available without --expose-gc). */
 function fullGc(): void {
   setFlagsFromString('--expose-gc');
@@ -173,14 +165,14 @@ async function main(): Promise<void> {
   try {
     ({ values } = parseArgs({ options }));
   } catch (e) {
-    process.stderr.write(`bench/warmRestart.ts: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}\n`);
+    process.stderr.write(`${PROGRAM}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}\n`);
     process.exit(2);
   }
   const watchList = !values['no-watch-list'];
   if (values['sim-child'] !== undefined) return simChild(Number(values['sim-child']), watchList);
-  const objects = positiveInteger('objects', values.objects, 100_000);
-  const runs = positiveInteger('runs', values.runs, 1);
-  const warmRepeats = positiveInteger('warm-repeats', values['warm-repeats'], 1);
+  const objects = integerFlag(PROGRAM, 'objects', values.objects, 100_000, 1);
+  const runs = integerFlag(PROGRAM, 'runs', values.runs, 1, 1);
+  const warmRepeats = integerFlag(PROGRAM, 'warm-repeats', values['warm-repeats'], 1, 1);
   process.env.KUBEATLAS_LOG_LEVEL ??= 'warn';
   const { startApp } = await import('../src/app.js');
   const { loadConfig } = await import('../src/config/index.js');
