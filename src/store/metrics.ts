@@ -12,6 +12,8 @@ export interface CollectionStats {
 /** A store that can report its collections. */
 export interface StatsSource {
   collectionStats(): Iterable<CollectionStats>;
+  /** Deferred compression (see DeferredCompression): records waiting, compressed, and superseded before their turn. */
+  deferredCompressionStats(): { pending: number; compressed: number; superseded: number };
 }
 
 const sources = new Set<WeakRef<StatsSource>>();
@@ -25,16 +27,50 @@ export function registerStatsSource(source: StatsSource): void {
   sources.add(new WeakRef(source));
 }
 
-function eachStats(fn: (s: CollectionStats) => void): void {
+function eachSource(fn: (src: StatsSource) => void): void {
   for (const ref of sources) {
     const src = ref.deref();
     if (src === undefined) {
       sources.delete(ref);
       continue;
     }
-    for (const s of src.collectionStats()) fn(s);
+    fn(src);
   }
 }
+
+function eachStats(fn: (s: CollectionStats) => void): void {
+  eachSource((src) => {
+    for (const s of src.collectionStats()) fn(s);
+  });
+}
+
+gauge({
+  name: 'kubeatlas_store_deferred_compressions',
+  help: 'Records stored plain by a watch event and waiting for their compression off the event path',
+  collect() {
+    let n = 0;
+    eachSource((src) => (n += src.deferredCompressionStats().pending));
+    this.set(n);
+  },
+});
+
+counter<'outcome'>({
+  name: 'kubeatlas_store_deferred_compressions_total',
+  help: 'Deferred compressions done (outcome "compressed") or skipped because a newer version or a removal superseded the record ("superseded")',
+  labelNames: ['outcome'],
+  collect() {
+    this.reset();
+    let compressed = 0;
+    let superseded = 0;
+    eachSource((src) => {
+      const s = src.deferredCompressionStats();
+      compressed += s.compressed;
+      superseded += s.superseded;
+    });
+    this.inc({ outcome: 'compressed' }, compressed);
+    this.inc({ outcome: 'superseded' }, superseded);
+  },
+});
 
 gauge<'cluster' | 'kind'>({
   name: 'kubeatlas_store_objects',

@@ -4,9 +4,11 @@ import type { Base, JsonCodec, Packed } from './jsonCodec.js';
 import type { LabelSet } from './labelSets.js';
 
 /**
- * The store's ResourceRecord: immutable, compact. Repeating strings
+ * The store's ResourceRecord: immutable content, compact. Repeating strings
  * (cluster, namespace, status, owner uids, node name, label maps) are shared
- * instances; the slimmed JSON is kept packed (see JsonCodec).
+ * instances; the slimmed JSON is kept packed (see JsonCodec). The stored
+ * form of the JSON may change once, from plain to compressed (`repack`, by
+ * the store's deferred compression); the JSON it decodes to never does.
  *
  * `json` and `labels` are getters: `json` decodes on every access (a few
  * microseconds; use the store's `objectOf` for the parsed, cached form and
@@ -31,10 +33,26 @@ export class StoredRecord implements ResourceRecord, Packed {
     readonly owners: string | readonly string[] | undefined,
     /** spec.nodeName of a pod (interned). */
     readonly nodeName: string | undefined,
-    readonly packed: string,
-    readonly base: Base | undefined,
+    private packedJson: string,
+    private packedBase: Base | undefined,
     private readonly codec: JsonCodec,
   ) {}
+
+  /** The stored JSON: the text itself when `base` is undefined, else deflated against `base` (see Packed). */
+  get packed(): string {
+    return this.packedJson;
+  }
+
+  get base(): Base | undefined {
+    return this.packedBase;
+  }
+
+  /** Replaces the stored form of a plain record with a compressed one of the same JSON. */
+  repack(packed: string, base: Base): void {
+    if (this.packedBase !== undefined) throw new Error('StoredRecord.repack: the record is already compressed');
+    this.packedJson = packed;
+    this.packedBase = base;
+  }
 
   get labels(): Readonly<Record<string, string>> {
     return this.labelSet.labels;

@@ -8,6 +8,7 @@ import { ClusterState } from './clusterState.js';
 import { Collection } from './collection.js';
 import { JsonCodec, KindDictionary, type Base, type Compression } from './jsonCodec.js';
 import { BackgroundLabelIndexer } from './labelIndexer.js';
+import { DeferredCompression } from './deferredCompression.js';
 import { LabelSetInterner, labelSetKey, type LabelSet } from './labelSets.js';
 import { registerStatsSource, type CollectionStats, type StatsSource } from './metrics.js';
 import { ObjectCache } from './objectCache.js';
@@ -42,6 +43,14 @@ export interface ResourceStoreOptions {
   /** Decoded compression anchors kept (default 8 MiB). */
   anchorCacheBytes?: number;
   /**
+   * Records stored by watch events are kept plain and compressed this many
+   * ms later, off the event path (default 1000; 0 compresses at once). See
+   * DeferredCompression.
+   */
+  compressionDelayMs?: number;
+  /** Most records kept plain while they wait for compression (default 4096). */
+  maxDeferredCompressions?: number;
+  /**
    * Query tuning: per namespace, label-selector candidates up to this many
    * are sorted, more are found by scanning the namespace's ordered range
    * (default 2048).
@@ -56,6 +65,8 @@ export interface StoreSinkOptions extends SinkOptions {
 }
 
 const log = logger('store');
+const DEFAULT_COMPRESSION_DELAY_MS = 1000;
+const DEFAULT_MAX_DEFERRED_COMPRESSIONS = 4096;
 
 /** `replaceSeen` of a replace that began on an empty collection: remembers nothing, endReplace drops nothing. */
 class NothingToDrop extends Set<number> {
@@ -98,6 +109,7 @@ export class ResourceStore implements ResourceReader, ResourceWriter, StatsSourc
   private readonly labelIndexer = new BackgroundLabelIndexer();
   private readonly strings = new Map<string, string>();
   private readonly codec: JsonCodec;
+  private readonly deferred: DeferredCompression | undefined;
   private readonly objects: ObjectCache;
   private readonly maxPageSize: number;
   private nextId = 1;
@@ -114,6 +126,11 @@ export class ResourceStore implements ResourceReader, ResourceWriter, StatsSourc
     this.maxPageSize = options.maxPageSize ?? 500;
     if (options.selectorMaterializeLimit !== undefined) this.queryContext = { ...this.queryContext, materializeLimit: options.selectorMaterializeLimit };
     this.codec = new JsonCodec({ compression: options.compression, anchorCacheBytes: options.anchorCacheBytes });
+    const delayMs = options.compressionDelayMs ?? DEFAULT_COMPRESSION_DELAY_MS;
+    const maxPending = options.maxDeferredCompressions ?? DEFAULT_MAX_DEFERRED_COMPRESSIONS;
+    if (this.codec.compression !== 'none' && delayMs > 0 && maxPending > 0) {
+      this.deferred = new DeferredCompression({ codec: this.codec, isCurrent: (r) => this.byId.get(r.id) === r, maxPending, delayMs });
+    }
     this.objects = new ObjectCache(options.objectCacheBytes ?? 64 * 1024 * 1024);
     registerStatsSource(this);
   }
@@ -324,6 +341,17 @@ export class ResourceStore implements ResourceReader, ResourceWriter, StatsSourc
   }
 
   /** Hits and misses of the parsed-object LRU behind objectOf, and its estimated bytes. */
+  /** Deferred compression: records waiting, compressed so far, skipped because superseded. */
+  deferredCompressionStats(): { pending: number; compressed: number; superseded: number } {
+    const d = this.deferred;
+    return { pending: d?.size ?? 0, compressed: d?.compressed ?? 0, superseded: d?.superseded ?? 0 };
+  }
+
+  /** Compresses every record waiting for deferred compression now. */
+  settleDeferredCompression(): void {
+    this.deferred?.settleAll();
+  }
+
   objectCacheStats(): { hits: number; misses: number; bytes: number; entries: number } {
     return { hits: this.objects.hits, misses: this.objects.misses, bytes: this.objects.bytes, entries: this.objects.size };
   }
@@ -346,6 +374,7 @@ export class ResourceStore implements ResourceReader, ResourceWriter, StatsSourc
    */
   portableOf(record: ResourceRecord): PortableRecord {
     if (record instanceof StoredRecord) {
+      this.deferred?.settle(record);
       return {
         namespace: record.namespace,
         name: record.name,
@@ -451,7 +480,7 @@ export class ResourceStore implements ResourceReader, ResourceWriter, StatsSourc
     const slot = this.slotFor(cluster, coll, namespace, name, uid, resourceVersion, origin);
     if (slot === undefined) return;
     const { existing, id } = slot;
-    const { record, object } = this.buildRecord(cluster, coll, obj, id, namespace, name, uid, resourceVersion, true, existing?.labelSet ?? coll.lastLabelSet);
+    const { record, object } = this.buildRecord(cluster, coll, obj, id, namespace, name, uid, resourceVersion, true, existing?.labelSet ?? coll.lastLabelSet, origin === 'watch');
     this.store(cluster, coll, record, existing, object, origin, undefined);
   }
 
@@ -561,6 +590,7 @@ export class ResourceStore implements ResourceReader, ResourceWriter, StatsSourc
     resourceVersion: string,
     index: boolean,
     labelHint: LabelSet | undefined,
+    deferCompression = false,
   ): { record: StoredRecord; object: KubeObject } {
     const meta = obj.metadata;
     const labelSet = this.labelSets.acquire(isPlainObject(meta.labels) ? meta.labels : undefined, labelHint);
@@ -605,7 +635,9 @@ export class ResourceStore implements ResourceReader, ResourceWriter, StatsSourc
         becomesAnchor = anchorPosting !== undefined;
       }
     }
-    const packed = this.codec.encode(json, base);
+    // a leaf record from a watch event is stored plain and compressed later (DeferredCompression); an anchor at once
+    const deferTo = deferCompression && !becomesAnchor && base !== undefined && this.deferred !== undefined ? base : undefined;
+    const packed = deferTo !== undefined ? { packed: json, base: undefined } : this.codec.encode(json, base);
     const record = new StoredRecord(
       id,
       coll.clusterId,
@@ -625,6 +657,7 @@ export class ResourceStore implements ResourceReader, ResourceWriter, StatsSourc
       this.codec,
     );
     if (becomesAnchor && (packed.base === undefined || packed.base instanceof KindDictionary)) anchorPosting!.extra = record;
+    if (deferTo !== undefined) this.deferred!.defer(record, deferTo);
     return { record, object };
   }
 
