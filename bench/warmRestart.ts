@@ -38,6 +38,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { stringify } from 'yaml';
 import { integerFlag } from './lib/flags.js';
+import { startProfile } from './lib/cpuProfile.js';
 
 const PROGRAM = 'bench/warmRestart.ts';
 
@@ -138,25 +139,6 @@ async function waitFor(check: () => boolean, what: string, timeoutMs: number): P
 function fullGc(): void {
   setFlagsFromString('--expose-gc');
   (runInNewContext('gc') as () => void)();
-}
-
-/** A V8 CPU profile of this process from now until `stop()`, which returns it as JSON. */
-async function startProfile(): Promise<{ stop: () => Promise<string> }> {
-  const { Session } = await import('node:inspector');
-  const session = new Session();
-  session.connect();
-  const post = (method: string, params?: object) =>
-    new Promise<unknown>((resolve, reject) => session.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res))));
-  await post('Profiler.enable');
-  await post('Profiler.setSamplingInterval', { interval: 500 });
-  await post('Profiler.start');
-  return {
-    stop: async () => {
-      const { profile } = (await post('Profiler.stop')) as { profile: unknown };
-      session.disconnect();
-      return JSON.stringify(profile);
-    },
-  };
 }
 
 async function main(): Promise<void> {

@@ -12,7 +12,9 @@
  *   from inside the process, when each reaches READY;
  * - stats: objects in the store, relation edges, event-bus subscriptions,
  *   watch restarts and relists of all reflectors;
- * - usage: CPU time, time waiting for a CPU, RSS.
+ * - usage: CPU time, time waiting for a CPU, RSS;
+ * - pauses: GC pauses and event-loop delay since the last reset;
+ * - cpuProfile: start a V8 CPU profile, or stop it into a file.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,14 +22,19 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { loadConfig } from '../../src/config/index.js';
 import { startApp, type App } from '../../src/app.js';
+import type { ResourceStoreOptions } from '../../src/store/resourceStore.js';
 import { serveRpc, settledMemory } from '../lib/rpcServer.js';
 import { processUsage } from '../lib/usage.js';
+import { PauseMonitor, type PauseReport } from '../lib/pauses.js';
+import { startProfile, type RunningProfile } from '../lib/cpuProfile.js';
 import { tallies } from '../../src/events/metrics.js';
 import type { KubeatlasStats, ReadyReport } from '../lib/kubeatlasTypes.js';
 
 let app: App | undefined;
 let dir: string | undefined;
 let addedAt = 0;
+const pauseMonitor = new PauseMonitor();
+let profile: RunningProfile | undefined;
 const readyAt = new Map<string, number>();
 /** Status changes per cluster, ms after `add` (where the time to READY goes). */
 const timeline = new Map<string, Array<{ status: string; ms: number }>>();
@@ -42,7 +49,9 @@ async function start(params: { config: Record<string, unknown> }): Promise<{ url
   const file = join(dir, 'kubeatlas.yaml');
   const config = { port: 0, host: '127.0.0.1', stateFile: join(dir, 'clusters.json'), demo: { enabled: false }, logLevel: 'error', ...params.config };
   writeFileSync(file, stringify(config), { mode: 0o600 });
-  app = await startApp({ config: loadConfig({ argv: ['--config', file], env: {}, cwd: dir }) });
+  // BENCH_STORE_OPTIONS: ResourceStoreOptions as JSON, for A/B runs of store tuning (e.g. {"compressionDelayMs":0})
+  const store = process.env.BENCH_STORE_OPTIONS ? (JSON.parse(process.env.BENCH_STORE_OPTIONS) as ResourceStoreOptions) : undefined;
+  app = await startApp({ config: loadConfig({ argv: ['--config', file], env: {}, cwd: dir }), store });
   app.registry.onEvent((e) => {
     if (e.type !== 'STATUS_CHANGED' || !e.cluster) return;
     const list = timeline.get(e.clusterId) ?? [];
@@ -114,7 +123,18 @@ function stats(): KubeatlasStats {
       expired += ref.expired;
     }
   }
-  return { objects: a.store.size, edges: r.edges, relationBytes: r.approxBytes, subscriptions: a.events.stats().subscriptions, slowDisconnects: tallies.resource.slowDisconnects, watchRestarts: restarts, relists, expired };
+  const d = a.store.deferredCompressionStats();
+  return {
+    objects: a.store.size,
+    edges: r.edges,
+    relationBytes: r.approxBytes,
+    subscriptions: a.events.stats().subscriptions,
+    slowDisconnects: tallies.resource.slowDisconnects,
+    watchRestarts: restarts,
+    relists,
+    expired,
+    deferredCompressions: { compressed: d.compressed, superseded: d.superseded },
+  };
 }
 
 async function close(): Promise<void> {
@@ -125,4 +145,23 @@ async function close(): Promise<void> {
   dir = undefined;
 }
 
-serveRpc({ start, memory, add, waitReady, stats, usage: processUsage, close }, close);
+/** GC pauses and event-loop delay since the last `reset: true` call. */
+function pauses(params: { reset: boolean }): PauseReport {
+  return pauseMonitor.take(params.reset);
+}
+
+/** Starts a CPU profile of this process (`file` absent), or stops the running one and writes it to `file`. */
+async function cpuProfile(params: { file?: string }): Promise<null> {
+  if (params.file === undefined) {
+    if (profile) throw new Error('a CPU profile is already running');
+    profile = await startProfile();
+    return null;
+  }
+  if (!profile) throw new Error('no CPU profile is running');
+  const running = profile;
+  profile = undefined;
+  writeFileSync(params.file, await running.stop());
+  return null;
+}
+
+serveRpc({ start, memory, add, waitReady, stats, usage: processUsage, pauses, cpuProfile, close }, close);

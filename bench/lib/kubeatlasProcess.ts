@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { spawnChild, type BenchChild } from './children.js';
 import type { KubeatlasStats, ReadyReport } from './kubeatlasTypes.js';
+import type { PauseReport } from './pauses.js';
 import type { ProcessUsage, SimClusterInfo } from './simTypes.js';
 
 const HOST = fileURLToPath(new URL('../children/kubeatlasHost.ts', import.meta.url));
@@ -15,6 +16,10 @@ export interface KubeatlasProcess {
   waitReady(ids: string[], timeoutMs: number): Promise<ReadyReport>;
   stats(): Promise<KubeatlasStats>;
   usage(): Promise<ProcessUsage>;
+  /** GC pauses and event-loop delay since the previous call with `reset`. */
+  pauses(reset: boolean): Promise<PauseReport>;
+  /** Starts a CPU profile of kubeatlas (no file) or stops it into `file` (.cpuprofile). */
+  cpuProfile(file?: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -47,6 +52,8 @@ export async function startKubeatlas(opts: { cpus?: string; heapMb: number; conf
       waitReady: (ids, timeoutMs) => child.call('waitReady', { ids, timeoutMs }, timeoutMs + 30_000),
       stats: () => child.call('stats'),
       usage: () => child.call('usage'),
+      pauses: (reset) => child.call('pauses', { reset }),
+      cpuProfile: async (file) => void (await child.call('cpuProfile', { file }, 120_000)),
       async stop() {
         await child.call('close', null, 15_000).catch(() => undefined);
         await child.stop();

@@ -35,4 +35,6 @@ export interface KubeatlasStats {
   watchRestarts: number;
   relists: number;
   expired: number;
+  /** Store records compressed off the event path, and skipped because superseded first (since start). */
+  deferredCompressions: { compressed: number; superseded: number };
 }

@@ -24,6 +24,8 @@ export interface BenchParams {
   stalled: number;
   /** Scenario 3: seconds of churn per case. */
   eventSeconds: number;
+  /** Scenario 3: directory for a CPU profile of kubeatlas over each case's churn and delivery (none when absent). */
+  profileEvents: string | undefined;
   /** Scenario 4: seconds of load per side, concurrent questions in flight. */
   querySeconds: number;
   queryConcurrency: number;
@@ -58,6 +60,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --transports T[,T]      scenario 3: sse, ws (default both)
   --stalled N             scenario 3: subscribers that stop reading, added when S > 1 (default 1)
   --event-seconds S       scenario 3: seconds of churn per case (quick 5, full 10)
+  --profile-events DIR    scenario 3: write a kubeatlas CPU profile of each case (churn to last delivery) into DIR
   --query-seconds S       scenario 4: seconds of load per side (quick 5, full 15)
   --concurrency K         scenario 4: questions in flight (default 8)
   --query-churn R         scenario 4: changes/s over all clusters during the load (default 100)
@@ -110,6 +113,7 @@ export function parseParams(argv: string[]): BenchParams | undefined {
         transports: { type: 'string' },
         stalled: { type: 'string' },
         'event-seconds': { type: 'string' },
+        'profile-events': { type: 'string' },
         'query-seconds': { type: 'string' },
         concurrency: { type: 'string' },
         'query-churn': { type: 'string' },
@@ -152,6 +156,7 @@ export function parseParams(argv: string[]): BenchParams | undefined {
     transports: [...new Set(transports)] as Array<'sse' | 'ws'>,
     stalled: int('stalled', values.stalled, 1, 0, 100),
     eventSeconds: int('event-seconds', values['event-seconds'], quick ? 5 : 10, 1, 600),
+    profileEvents: values['profile-events']?.trim() || undefined,
     querySeconds: int('query-seconds', values['query-seconds'], quick ? 5 : 15, 1, 600),
     queryConcurrency: int('concurrency', values.concurrency, 8, 1, 1_000),
     queryChurn: int('query-churn', values['query-churn'], 100, 0, 100_000),

@@ -1,6 +1,9 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import * as f from '../lib/format.js';
 import type { FleetEnv } from '../lib/fleetEnv.js';
 import type { EventResults } from '../lib/loadTypes.js';
+import type { PauseReport } from '../lib/pauses.js';
 import type { ProcessUsage } from '../lib/simTypes.js';
 import type { ResultRow } from '../lib/table.js';
 import type { BenchContext, Scenario, ScenarioOutcome } from './types.js';
@@ -69,6 +72,10 @@ interface EventCase {
   stalled: { opened: number; slowDisconnects: number; released: number; heapMbBefore: number; heapMbAfter: number };
   /** kubeatlas's reflectors during the case: watches re-opened, relists (a relist merges the changes it skipped), 410s. */
   reflectors: { watchRestarts: number; relists: number; expired: number };
+  /** kubeatlas's GC pauses and event-loop delay from the churn start to the last delivery. */
+  pauses: PauseReport;
+  /** Store records compressed off the event path during the case, and skipped because a newer version came first. */
+  deferredCompressions: { compressed: number; superseded: number };
 }
 
 async function waitForSubscriptions(env: FleetEnv, atLeast: number, timeoutMs: number): Promise<void> {
@@ -104,6 +111,8 @@ async function runCase(ctx: BenchContext, env: FleetEnv, rate: number, subscribe
     const r0 = await env.kubeatlas.stats();
     const from = await env.sims.beginTracking();
     const u0 = await usageAll(env);
+    await env.kubeatlas.pauses(true);
+    if (ctx.params.profileEvents) await env.kubeatlas.cpuProfile();
     const churnStart = performance.now();
     await env.sims.setTotalChurn(rate);
     await new Promise((r) => setTimeout(r, ctx.params.eventSeconds * 1000));
@@ -130,6 +139,13 @@ async function runCase(ctx: BenchContext, env: FleetEnv, rate: number, subscribe
     }
     const deliveryWaitMs = performance.now() - waitStart;
     const u1 = await usageAll(env);
+    const pauses = await env.kubeatlas.pauses(true);
+    if (ctx.params.profileEvents) {
+      mkdirSync(ctx.params.profileEvents, { recursive: true });
+      const file = join(ctx.params.profileEvents, `events-E${rate}-S${subscribers}-${transport}.cpuprofile`);
+      await env.kubeatlas.cpuProfile(file);
+      ctx.log(`events: kubeatlas CPU profile of the case in ${file}`);
+    }
     const r1 = await env.kubeatlas.stats();
     const heapAfter = (await env.kubeatlas.memory()).heapUsed;
     const { subscribers: results, direct } = await env.load.call<{ subscribers: EventResults; direct: EventResults }>('eventResults', {
@@ -161,6 +177,11 @@ async function runCase(ctx: BenchContext, env: FleetEnv, rate: number, subscribe
         heapMbAfter: heapAfter / 1048576,
       },
       reflectors: { watchRestarts: r1.watchRestarts - r0.watchRestarts, relists: r1.relists - r0.relists, expired: r1.expired - r0.expired },
+      pauses,
+      deferredCompressions: {
+        compressed: r1.deferredCompressions.compressed - r0.deferredCompressions.compressed,
+        superseded: r1.deferredCompressions.superseded - r0.deferredCompressions.superseded,
+      },
     };
   } finally {
     await env.sims.setTotalChurn(0).catch(() => undefined);
@@ -196,6 +217,8 @@ function row(c: EventCase): ResultRow {
         ? `stalled subscribers: ${c.stalled.opened}, cut off (queue full) ${c.stalled.slowDisconnects}, released by the end ${c.stalled.released}; heap after GC ${f.int(c.stalled.heapMbBefore)} → ${f.int(c.stalled.heapMbAfter)} MB`
         : '',
       `CPU ${f.int(c.kubeatlasCpuPerChangeUs)} µs per change (apply + deliver)`,
+      `store records compressed off the event path ${f.int(c.deferredCompressions.compressed)}, superseded first ${f.int(c.deferredCompressions.superseded)}`,
+      `GC ${f.int(c.pauses.gcs)} pauses (${c.pauses.majorGcs} full) totalling ${f.ms(c.pauses.gcTotalMs)}, longest ${f.ms(c.pauses.gcMaxMs)}; event-loop delay p99 ${f.ms(c.pauses.loopDelayP99Ms)}, max ${f.ms(c.pauses.loopDelayMaxMs)}`,
       `cores busy: kubeatlas ${c.cores.kubeatlas.toFixed(2)} (+${c.cores.kubeatlasWaiting.toFixed(2)} waiting for a CPU), sims ${c.cores.simulators.toFixed(2)}, clients ${c.cores.loadClient.toFixed(2)}`,
     ]
       .filter(Boolean)
