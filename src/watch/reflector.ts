@@ -23,6 +23,7 @@ import {
   WatchStreamBrokenError,
 } from './watchErrors.js';
 import { watchListSupportOf, type WatchListSupport } from './watchListSupport.js';
+import { nextTurn, turnBudgetSpent } from '../util/turnBudget.js';
 
 export type ReflectorPhase = 'pending' | 'listing' | 'watching' | 'backoff' | 'failed' | 'stopped';
 
@@ -597,6 +598,8 @@ export class Reflector {
             this.rv = ev.resourceVersion;
             this.lastWatchExpiredWithoutEvents = false;
           }
+          // A burst on many watches at once must not hold the event loop: deliveries and other I/O go between chunks.
+          if (turnBudgetSpent()) await nextTurn();
         }
         // The apiserver ends every event with a newline: an unterminated tail is a truncated event.
         if (splitter.end()) throw new WatchDecodeError('watch stream ended inside an event');
