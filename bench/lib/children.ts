@@ -1,4 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isChildMessage, type ReplyMessage } from './rpcProtocol.js';
 
@@ -106,6 +108,15 @@ export async function spawnChild(opts: SpawnOptions): Promise<BenchChild> {
   const stderr: string[] = [];
   child.stderr?.setEncoding('utf8').on('data', (s: string) => tail(stderr, s));
   child.stdout?.setEncoding('utf8').on('data', (s: string) => tail(stderr, s));
+  // BENCH_CHILD_OUTPUT_DIR: keep each child's whole output (e.g. with BENCH_KUBEATLAS_NODE_ARGS=--trace-gc) in DIR/NAME.log
+  const outputDir = process.env.BENCH_CHILD_OUTPUT_DIR;
+  if (outputDir) {
+    mkdirSync(outputDir, { recursive: true });
+    const file = createWriteStream(join(outputDir, `${opts.name}.log`), { flags: 'a' });
+    child.stdout?.on('data', (s: string) => file.write(s));
+    child.stderr?.on('data', (s: string) => file.write(s));
+    child.once('exit', () => file.end());
+  }
   const exited = new Promise<number | null>((resolve) => {
     child.once('exit', (code, signal) => {
       live.delete(entry);
