@@ -48,7 +48,7 @@ export interface ResourceStoreOptions {
    * DeferredCompression.
    */
   compressionDelayMs?: number;
-  /** Most records kept plain while they wait for compression (default 4096). */
+  /** Most records kept plain while they wait for compression (default 16384: ~50 MB of pods at worst). */
   maxDeferredCompressions?: number;
   /**
    * Query tuning: per namespace, label-selector candidates up to this many
@@ -66,7 +66,10 @@ export interface StoreSinkOptions extends SinkOptions {
 
 const log = logger('store');
 const DEFAULT_COMPRESSION_DELAY_MS = 1000;
-const DEFAULT_MAX_DEFERRED_COMPRESSIONS = 4096;
+const DEFAULT_MAX_DEFERRED_COMPRESSIONS = 16_384;
+
+/** How buildRecord stores the JSON: compressed now, plain and compressed later (DeferredCompression), or plain. */
+type RecordPacking = 'now' | 'defer' | 'plain';
 
 /** `replaceSeen` of a replace that began on an empty collection: remembers nothing, endReplace drops nothing. */
 class NothingToDrop extends Set<number> {
@@ -480,7 +483,7 @@ export class ResourceStore implements ResourceReader, ResourceWriter, StatsSourc
     const slot = this.slotFor(cluster, coll, namespace, name, uid, resourceVersion, origin);
     if (slot === undefined) return;
     const { existing, id } = slot;
-    const { record, object } = this.buildRecord(cluster, coll, obj, id, namespace, name, uid, resourceVersion, true, existing?.labelSet ?? coll.lastLabelSet, origin === 'watch');
+    const { record, object } = this.buildRecord(cluster, coll, obj, id, namespace, name, uid, resourceVersion, true, existing?.labelSet ?? coll.lastLabelSet, origin === 'watch' ? 'defer' : 'now');
     this.store(cluster, coll, record, existing, object, origin, undefined);
   }
 
@@ -590,7 +593,7 @@ export class ResourceStore implements ResourceReader, ResourceWriter, StatsSourc
     resourceVersion: string,
     index: boolean,
     labelHint: LabelSet | undefined,
-    deferCompression = false,
+    packing: RecordPacking = 'now',
   ): { record: StoredRecord; object: KubeObject } {
     const meta = obj.metadata;
     const labelSet = this.labelSets.acquire(isPlainObject(meta.labels) ? meta.labels : undefined, labelHint);
@@ -636,8 +639,8 @@ export class ResourceStore implements ResourceReader, ResourceWriter, StatsSourc
       }
     }
     // a leaf record from a watch event is stored plain and compressed later (DeferredCompression); an anchor at once
-    const deferTo = deferCompression && !becomesAnchor && base !== undefined && this.deferred !== undefined ? base : undefined;
-    const packed = deferTo !== undefined ? { packed: json, base: undefined } : this.codec.encode(json, base);
+    const deferTo = packing === 'defer' && !becomesAnchor && base !== undefined && this.deferred !== undefined ? base : undefined;
+    const packed = deferTo !== undefined || packing === 'plain' ? { packed: json, base: undefined } : this.codec.encode(json, base);
     const record = new StoredRecord(
       id,
       coll.clusterId,
@@ -732,7 +735,8 @@ export class ResourceStore implements ResourceReader, ResourceWriter, StatsSourc
     let object: KubeObject | undefined;
     const finalRv = finalObject?.metadata?.resourceVersion;
     if (finalObject !== undefined && typeof finalRv === 'string' && finalRv !== r.resourceVersion) {
-      const built = this.buildRecord(cluster, coll, finalObject, r.id, r.namespace, r.name, r.uid, finalRv, false, r.labelSet);
+      // the last state of a deleted object is never stored, only carried by the event (and the history, which counts its bytes): not worth a deflate
+      const built = this.buildRecord(cluster, coll, finalObject, r.id, r.namespace, r.name, r.uid, finalRv, false, r.labelSet, 'plain');
       record = built.record;
       object = built.object;
     }

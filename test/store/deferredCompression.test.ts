@@ -95,6 +95,21 @@ describe('deferred compression', () => {
     expect(store.deferredCompressionStats()).toEqual({ pending: 0, compressed: 1, superseded: 0 });
   });
 
+  it('the last state a DELETED event carries is kept plain, never deflated', () => {
+    const store = new ResourceStore({ compressionDelayMs: 0 });
+    const sink = store.sinkFor('c1', POD);
+    const events: Array<{ type: string; record: StoredRecord }> = [];
+    store.onChange((e) => events.push({ type: e.type, record: e.record as StoredRecord }));
+    sink.apply('ADDED', sibling(0, 100));
+    sink.apply('ADDED', sibling(1, 101));
+    sink.apply('DELETED', sibling(1, 102, 'last words'));
+    const deleted = events.at(-1)!;
+    expect(deleted.type).toBe('DELETED');
+    expect(deleted.record.base).toBeUndefined();
+    expect(deleted.record.json).toBe(slimJson(sibling(1, 102, 'last words')));
+    expect(store.deferredCompressionStats().pending).toBe(0);
+  });
+
   it('compressionDelayMs 0 compresses on the event path, as before', () => {
     const store = new ResourceStore({ compressionDelayMs: 0 });
     const sink = store.sinkFor('c1', POD);
