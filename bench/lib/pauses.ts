@@ -13,6 +13,9 @@ export interface PauseReport {
   /** Event-loop delay (how late a 10 ms timer fired), ms. */
   loopDelayP99Ms: number;
   loopDelayMaxMs: number;
+  /** The longest gap between two ticks of a 10 ms interval timer, and when it ended (ms after the window began). */
+  longestStallMs: number;
+  longestStallAtMs: number;
 }
 
 /**
@@ -39,9 +42,23 @@ export class PauseMonitor {
     }
   });
 
+  private windowStart = performance.now();
+  private lastTick = performance.now();
+  private longestStallMs = 0;
+  private longestStallAtMs = 0;
+
   constructor() {
     this.observer.observe({ entryTypes: ['gc'] });
     this.loop.enable();
+    setInterval(() => {
+      const now = performance.now();
+      const gap = now - this.lastTick - 10;
+      this.lastTick = now;
+      if (gap > this.longestStallMs) {
+        this.longestStallMs = gap;
+        this.longestStallAtMs = now - this.windowStart;
+      }
+    }, 10).unref();
   }
 
   take(reset: boolean): PauseReport {
@@ -53,11 +70,16 @@ export class PauseMonitor {
       majorGcMaxMs: this.majorGcMaxMs,
       loopDelayP99Ms: this.loop.count ? this.loop.percentile(99) / 1e6 : 0,
       loopDelayMaxMs: this.loop.count ? this.loop.max / 1e6 : 0,
+      longestStallMs: this.longestStallMs,
+      longestStallAtMs: this.longestStallAtMs,
     };
     if (reset) {
       this.gcs = this.majorGcs = 0;
       this.gcTotalMs = this.gcMaxMs = this.majorGcMaxMs = 0;
       this.loop.reset();
+      this.windowStart = performance.now();
+      this.longestStallMs = 0;
+      this.longestStallAtMs = 0;
     }
     return report;
   }

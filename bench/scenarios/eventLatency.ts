@@ -218,7 +218,7 @@ function row(c: EventCase): ResultRow {
         : '',
       `CPU ${f.int(c.kubeatlasCpuPerChangeUs)} µs per change (apply + deliver)`,
       `store records compressed off the event path ${f.int(c.deferredCompressions.compressed)}, superseded first ${f.int(c.deferredCompressions.superseded)}`,
-      `GC ${f.int(c.pauses.gcs)} pauses (${c.pauses.majorGcs} full) totalling ${f.ms(c.pauses.gcTotalMs)}, longest ${f.ms(c.pauses.gcMaxMs)}; event-loop delay p99 ${f.ms(c.pauses.loopDelayP99Ms)}, max ${f.ms(c.pauses.loopDelayMaxMs)}`,
+      `GC ${f.int(c.pauses.gcs)} pauses (${c.pauses.majorGcs} full) totalling ${f.ms(c.pauses.gcTotalMs)}, longest ${f.ms(c.pauses.gcMaxMs)}; event-loop delay p99 ${f.ms(c.pauses.loopDelayP99Ms)}, max ${f.ms(c.pauses.loopDelayMaxMs)} (longest stall ${f.ms(c.pauses.longestStallMs)}, ${f.ms(c.pauses.longestStallAtMs)} after the churn began)`,
       `cores busy: kubeatlas ${c.cores.kubeatlas.toFixed(2)} (+${c.cores.kubeatlasWaiting.toFixed(2)} waiting for a CPU), sims ${c.cores.simulators.toFixed(2)}, clients ${c.cores.loadClient.toFixed(2)}`,
     ]
       .filter(Boolean)
