@@ -48,7 +48,7 @@ export interface ResourceStoreOptions {
    * DeferredCompression.
    */
   compressionDelayMs?: number;
-  /** Most records kept plain while they wait for compression (default 16384: ~50 MB of pods at worst). */
+  /** Most records kept plain while they wait for compression (default 4096: ~13 MB of pods at worst). */
   maxDeferredCompressions?: number;
   /**
    * Query tuning: per namespace, label-selector candidates up to this many
@@ -66,7 +66,7 @@ export interface StoreSinkOptions extends SinkOptions {
 
 const log = logger('store');
 const DEFAULT_COMPRESSION_DELAY_MS = 1000;
-const DEFAULT_MAX_DEFERRED_COMPRESSIONS = 16_384;
+const DEFAULT_MAX_DEFERRED_COMPRESSIONS = 4096;
 
 /** How buildRecord stores the JSON: compressed now, plain and compressed later (DeferredCompression), or plain. */
 type RecordPacking = 'now' | 'defer' | 'plain';
