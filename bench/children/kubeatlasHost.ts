@@ -50,7 +50,7 @@ async function start(params: { config: Record<string, unknown> }): Promise<{ url
   const config = { port: 0, host: '127.0.0.1', stateFile: join(dir, 'clusters.json'), demo: { enabled: false }, logLevel: 'error', ...params.config };
   writeFileSync(file, stringify(config), { mode: 0o600 });
   // BENCH_STORE_OPTIONS: ResourceStoreOptions as JSON, for A/B runs of store tuning (e.g. {"compressionDelayMs":0})
-  const store = process.env.BENCH_STORE_OPTIONS ? (JSON.parse(process.env.BENCH_STORE_OPTIONS) as ResourceStoreOptions) : undefined;
+  const store = storeOptionsFromEnv(process.env.BENCH_STORE_OPTIONS);
   app = await startApp({ config: loadConfig({ argv: ['--config', file], env: {}, cwd: dir }), store });
   app.registry.onEvent((e) => {
     if (e.type !== 'STATUS_CHANGED' || !e.cluster) return;
@@ -60,6 +60,19 @@ async function start(params: { config: Record<string, unknown> }): Promise<{ url
     if (e.cluster.status === 'READY' && !readyAt.has(e.clusterId)) readyAt.set(e.clusterId, performance.now());
   });
   return { url: app.server!.url };
+}
+
+/** BENCH_STORE_OPTIONS parsed as a JSON object (undefined when unset); a bad value is an error naming the variable. */
+function storeOptionsFromEnv(raw: string | undefined): ResourceStoreOptions | undefined {
+  if (!raw) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (e) {
+    throw new Error(`BENCH_STORE_OPTIONS is not JSON (${(e as Error).message}): ${raw}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`BENCH_STORE_OPTIONS must be a JSON object of ResourceStoreOptions, got ${raw}`);
+  return parsed as ResourceStoreOptions;
 }
 
 async function memory(): Promise<NodeJS.MemoryUsage> {

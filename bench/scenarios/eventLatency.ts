@@ -36,6 +36,8 @@ import type { BenchContext, Scenario, ScenarioOutcome } from './types.js';
  */
 
 const DELIVERY_TIMEOUT_MS = 30_000;
+/** Cases profiled so far in this process (numbers the --profile-events files). */
+let profiledCases = 0;
 /**
  * The bench target: per event, kubeatlas delivers at most this long after a
  * plain watch of the same apiserver sees it, at p99 (the `overReference`
@@ -142,7 +144,8 @@ async function runCase(ctx: BenchContext, env: FleetEnv, rate: number, subscribe
     const pauses = await env.kubeatlas.pauses(true);
     if (ctx.params.profileEvents) {
       mkdirSync(ctx.params.profileEvents, { recursive: true });
-      const file = join(ctx.params.profileEvents, `events-E${rate}-S${subscribers}-${transport}.cpuprofile`);
+      // numbered: a run may repeat a case (--rates 1000,1000)
+      const file = join(ctx.params.profileEvents, `events-${++profiledCases}-E${rate}-S${subscribers}-${transport}.cpuprofile`);
       await env.kubeatlas.cpuProfile(file);
       ctx.log(`events: kubeatlas CPU profile of the case in ${file}`);
     }

@@ -48,17 +48,12 @@ export class DeferredCompression {
   /** Compresses `record` now if it is waiting (e.g. before its stored form is copied out). */
   settle(record: StoredRecord): void {
     const entry = this.pending.get(record);
-    if (entry === undefined) return;
-    this.pending.delete(record);
-    this.compress(record, entry.base);
+    if (entry !== undefined) this.take(record, entry);
   }
 
   /** Compresses every waiting record now. */
   settleAll(): void {
-    for (const [record, entry] of this.pending) {
-      this.pending.delete(record);
-      this.compress(record, entry.base);
-    }
+    for (const [record, entry] of this.pending) this.take(record, entry);
   }
 
   /** Records waiting. */
@@ -68,8 +63,11 @@ export class DeferredCompression {
 
   private compressOldest(): void {
     const first = this.pending.entries().next();
-    if (first.done) return;
-    const [record, entry] = first.value;
+    if (!first.done) this.take(first.value[0], first.value[1]);
+  }
+
+  /** Removes a waiting record from the queue and compresses it. */
+  private take(record: StoredRecord, entry: { base: Base }): void {
     this.pending.delete(record);
     this.compress(record, entry.base);
   }
@@ -107,12 +105,12 @@ export class DeferredCompression {
 
   private run(): void {
     this.sliceScheduled = false;
-    const until = performance.now() + SLICE_MS;
-    const due = performance.now() - this.options.delayMs;
+    const now = performance.now();
+    const until = now + SLICE_MS;
+    const due = now - this.options.delayMs;
     for (const [record, entry] of this.pending) {
       if (entry.at > due) break;
-      this.pending.delete(record);
-      this.compress(record, entry.base);
+      this.take(record, entry);
       if (performance.now() >= until) break;
     }
     this.schedule();

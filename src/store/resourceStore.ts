@@ -343,7 +343,6 @@ export class ResourceStore implements ResourceReader, ResourceWriter, StatsSourc
     this.clusterLayoutGenerations.set(clusterId, (this.clusterLayoutGenerations.get(clusterId) ?? 0) + 1);
   }
 
-  /** Hits and misses of the parsed-object LRU behind objectOf, and its estimated bytes. */
   /** Deferred compression: records waiting, compressed so far, skipped because superseded. */
   deferredCompressionStats(): { pending: number; compressed: number; superseded: number } {
     const d = this.deferred;
@@ -355,6 +354,7 @@ export class ResourceStore implements ResourceReader, ResourceWriter, StatsSourc
     this.deferred?.settleAll();
   }
 
+  /** Hits and misses of the parsed-object LRU behind objectOf, and its estimated bytes. */
   objectCacheStats(): { hits: number; misses: number; bytes: number; entries: number } {
     return { hits: this.objects.hits, misses: this.objects.misses, bytes: this.objects.bytes, entries: this.objects.size };
   }
