@@ -35,8 +35,15 @@ describe('changeGeneration (for caches of query results)', () => {
     store.sinkFor('c1', POD).apply('ADDED', pod({ name: 'a' }));
     const r = store.get('c1', 'Pod', 'default', 'a')!;
     store.objectOf(r);
+    store.objectOf(r); // reused among the recent parses, not yet cached
+    expect(store.objectCacheStats()).toMatchObject({ hits: 1, misses: 1, entries: 0, bytes: 0 });
+    for (let i = 0; i < 100; i++) {
+      store.sinkFor('c1', POD).apply('ADDED', pod({ name: `b${i}` }));
+      store.objectOf(store.get('c1', 'Pod', 'default', `b${i}`)!);
+    }
+    store.objectOf(r); // requested again: cached
     store.objectOf(r);
-    expect(store.objectCacheStats()).toMatchObject({ hits: 1, misses: 1, entries: 1 });
+    expect(store.objectCacheStats()).toMatchObject({ hits: 2, misses: 102, entries: 1 });
     expect(store.objectCacheStats().bytes).toBeGreaterThan(0);
   });
 });

@@ -28,14 +28,44 @@ describe('objectOf and its LRU of parsed objects', () => {
   it('serves repeated reads from the cache and re-parses after eviction', () => {
     const store = new ResourceStore({ objectCacheBytes: 64 * 1024 });
     const sink = store.sinkFor('c1', POD);
-    for (let i = 0; i < 50; i++) sink.apply('ADDED', { ...fixture('pod-runner'), metadata: { ...fixture('pod-runner').metadata, name: `p${i}`, uid: `u${i}` } });
+    for (let i = 0; i < 150; i++) sink.apply('ADDED', { ...fixture('pod-runner'), metadata: { ...fixture('pod-runner').metadata, name: `p${i}`, uid: `u${i}` } });
     const first = store.get('c1', 'Pod', 'demo', 'p0')!;
     const o1 = store.objectOf(first);
-    expect(store.objectOf(first)).toBe(o1); // cached: the same instance
-    for (let i = 1; i < 50; i++) store.objectOf(store.get('c1', 'Pod', 'demo', `p${i}`)!); // ~2.6 KB * 3 each: evicts p0
+    expect(store.objectOf(first)).toBe(o1); // the same instance
+    // ~2.6 KB * 3 each, every one read twice (so cached), then 100 more read once: p0 is evicted and out of the recent parses
+    for (let i = 1; i < 50; i++) for (let k = 0; k < 2; k++) store.objectOf(store.get('c1', 'Pod', 'demo', `p${i}`)!);
+    for (let i = 50; i < 150; i++) store.objectOf(store.get('c1', 'Pod', 'demo', `p${i}`)!);
     const o2 = store.objectOf(first);
     expect(o2).not.toBe(o1);
     expect(o2).toEqual(o1);
+  });
+
+  it('caches a record version on its second request; one read once stays out of the LRU', () => {
+    const cache = new ObjectCache(1024 * 1024);
+    const mk = (id: number, rv: string): ResourceRecord => ({ id, clusterId: 'c', kind: POD, namespace: 'd', name: `n${id}`, uid: `u${id}`, resourceVersion: rv, labels: {}, creationTimestamp: undefined, status: undefined, json: JSON.stringify({ metadata: { name: `n${id}`, resourceVersion: rv } }) });
+    const once = Array.from({ length: 100 }, (_, i) => mk(i, '1'));
+    const o0 = cache.get(once[0]);
+    expect(cache.get(once[0])).toBe(o0); // reused while among the recent parses
+    for (const r of once.slice(1)) cache.get(r);
+    expect(cache.size).toBe(0); // each read once: nothing admitted
+    expect(cache.misses).toBe(100);
+    // once[0] fell out of the recent parses; its second parse is admitted and then served from the LRU
+    const again = cache.get(once[0]);
+    expect(again).not.toBe(o0);
+    expect(cache.size).toBe(1);
+    for (let i = 400; i < 500; i++) cache.get(mk(i, '1')); // read once: out of the recent parses go the others
+    for (const r of once.slice(1)) cache.get(r); // second requests: admitted
+    expect(cache.size).toBe(100);
+    expect(cache.get(once[0])).toBe(again);
+    // a new version of an admitted id is not admitted by the old version's requests
+    const v2 = mk(0, '2');
+    expect(cache.get(v2).metadata.resourceVersion).toBe('2');
+    expect(cache.get(once[0])).toBe(again);
+    for (let i = 200; i < 300; i++) cache.get(mk(i, '1'));
+    const v2again = cache.get(v2);
+    expect(v2again.metadata.resourceVersion).toBe('2');
+    expect(cache.get(v2)).toBe(v2again); // second request of v2: admitted, replacing v1's entry
+    expect(cache.get(once[0])).not.toBe(again);
   });
 
   it('ObjectCache checks record identity, not just the id', () => {
