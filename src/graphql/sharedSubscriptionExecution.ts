@@ -46,6 +46,12 @@ export interface SharedExecutionResult extends ExecutionResult {
   readonly stringify: (result?: unknown) => string;
 }
 
+/** A shared result in the cache, and how many members of its group have not taken it yet. */
+interface CachedResult {
+  readonly result: SharedExecutionResult;
+  waiting: number;
+}
+
 /** The cached JSON of a result produced by this plugin, if `result` is one. */
 export function sharedJsonOf(result: unknown): string | undefined {
   return typeof result === 'object' && result !== null && SHARED.has(result) ? (result as SharedExecutionResult).stringify() : undefined;
@@ -79,6 +85,11 @@ const SHARED = new WeakSet<object>();
  *   the cache is an LRU bounded by entries and by characters, so memory stays
  *   bounded whatever the number of subscribers. A subscriber that lags behind
  *   the cache executes the event itself: same result, more CPU.
+ * - An entry is dropped as soon as as many members as its group had when it
+ *   was executed have taken it (usually within the turn that delivered the
+ *   event), so results die young instead of being promoted to V8's old
+ *   generation while they age out of the LRU. A member that joined since
+ *   may then execute the event itself.
  *
  * Contract for the schema: for a given event, the result of a subscription's
  * selection depends only on the event, the operation, its variables and what
@@ -88,10 +99,10 @@ const SHARED = new WeakSet<object>();
  * unchanged.
  */
 export function useSharedSubscriptionExecution<C>(options: SharedSubscriptionExecutionOptions<C>): Plugin<C & Record<string, unknown>> {
-  const cache = new LRUCache<string, SharedExecutionResult>({
+  const cache = new LRUCache<string, CachedResult>({
     max: options.maxEntries ?? 8192,
     maxSize: options.maxChars ?? 16 * 1024 * 1024,
-    sizeCalculation: (r) => r.stringify().length + 64,
+    sizeCalculation: (r) => r.result.stringify().length + 64,
   });
   const groups = new Map<string, number>();
   const ids = new IdOf();
@@ -141,7 +152,7 @@ class SharedResultStream implements AsyncIterableIterator<ExecutionResult> {
     source: AsyncIterable<unknown>,
     private readonly args: ExecutionArgs,
     private readonly group: { key: string; groups: Map<string, number> } | undefined,
-    private readonly cache: LRUCache<string, SharedExecutionResult>,
+    private readonly cache: LRUCache<string, CachedResult>,
     private readonly ids: IdOf,
   ) {
     this.source = source[Symbol.asyncIterator]();
@@ -195,13 +206,15 @@ class SharedResultStream implements AsyncIterableIterator<ExecutionResult> {
     const hit = this.cache.get(cacheKey);
     if (hit) {
       tally.shared_hit++;
-      return hit;
+      // Every member took it: drop it now, so it dies young instead of ageing in the LRU.
+      if (--hit.waiting <= 0) this.cache.delete(cacheKey);
+      return hit.result;
     }
     tally.shared_miss++;
     const result = execute({ ...this.args, rootValue: payload });
     if (isPromiseLike(result) || result.errors !== undefined) return result;
     const shared = share(result);
-    this.cache.set(cacheKey, shared);
+    this.cache.set(cacheKey, { result: shared, waiting: (group.groups.get(group.key) ?? 1) - 1 });
     return shared;
   }
 
