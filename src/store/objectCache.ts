@@ -27,9 +27,8 @@ const SEEN_PER_GENERATION = 65_536;
  * parses. So an object read once — the usual case of an event delivered to
  * subscribers, or of a one-off scan — is garbage within milliseconds and
  * never reaches V8's old generation, while objects read again (repeated
- * queries) are cached as before. Without this, every delivered event's
- * parse lived in the LRU for seconds and was promoted, and the promoted
- * garbage set how often full garbage collections of the whole catalog ran.
+ * queries) are cached. (Parses that live for seconds are promoted, and
+ * promoted garbage sets how often V8 collects the whole catalog.)
  *
  * Returned objects are shared between callers: treat them as read-only.
  */
